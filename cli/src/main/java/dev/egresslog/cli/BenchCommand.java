@@ -1,0 +1,172 @@
+package dev.egresslog.cli;
+
+import dev.egresslog.parser.EnvoyRecord;
+import dev.egresslog.parser.InputParser;
+import dev.egresslog.parser.LineReader;
+import dev.egresslog.parser.LogParser;
+import dev.egresslog.parser.ParsedLine;
+import dev.egresslog.parser.Reject;
+import dev.egresslog.parser.SquidRecord;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmarks. Numbers are printed, never asserted.",
+        subcommands = {BenchCommand.Parse.class})
+final class BenchCommand {
+
+    @Command(name = "parse", mixinStandardHelpOptions = true,
+            description = "Parser throughput on generated Envoy (Istio 1.9+ TEXT) and Squid native lines: "
+                    + "one thread, all cores, and read-from-file.")
+    static final class Parse implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--lines", paramLabel = "N", defaultValue = "1000000",
+                description = "Lines of each kind (default: ${DEFAULT-VALUE}).")
+        int lines;
+
+        @Option(names = "--passes", paramLabel = "N", defaultValue = "5",
+                description = "Timed passes; the best is reported (default: ${DEFAULT-VALUE}).")
+        int passes;
+
+        @Option(names = "--threads", paramLabel = "N", description = "Threads for the all-cores run (default: the number of cores).")
+        Integer threads;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            int cores = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+            SyntheticLines generator = new SyntheticLines(42);
+            List<String> envoy = generate(generator::envoy);
+            List<String> squid = generate(generator::squid);
+            out.printf("egresslog bench parse: %,d lines of each kind, best of %d passes, %d cores for the parallel run%n",
+                    lines, passes, cores);
+            out.printf("%-8s %-22s %14s %10s%n", "kind", "run", "lines/s", "MB/s");
+            out.flush();
+            warmUp(envoy, squid);
+            report(out, "envoy", envoy, cores);
+            report(out, "squid", squid, cores);
+            return ExitCodes.OK;
+        }
+
+        private List<String> generate(Supplier<String> next) {
+            List<String> list = new ArrayList<>(lines);
+            for (int i = 0; i < lines; i++) {
+                list.add(next.get());
+            }
+            return list;
+        }
+
+        private void warmUp(List<String> envoy, List<String> squid) {
+            LogParser parser = new LogParser();
+            for (int i = 0; i < Math.min(lines, 300_000); i++) {
+                check(parser.parse(envoy.get(i), "warm-up", i));
+                check(parser.parse(squid.get(i), "warm-up", i));
+            }
+        }
+
+        private void report(PrintWriter out, String kind, List<String> data, int cores) throws Exception {
+            long bytes = 0;
+            for (String line : data) {
+                bytes += line.length() + 1;
+            }
+            double oneThread = best(() -> parseRange(data, 0, data.size()));
+            double parallel = best(() -> parseParallel(data, cores));
+            Path file = Files.createTempFile("egresslog-bench-" + kind, ".log");
+            try {
+                try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+                    for (String line : data) {
+                        w.write(line);
+                        w.write('\n');
+                    }
+                }
+                double fromFile = best(() -> parseFile(file));
+                print(out, kind, "1 thread (in memory)", data.size(), bytes, oneThread);
+                print(out, kind, cores + " threads (in memory)", data.size(), bytes, parallel);
+                print(out, kind, "1 thread (read file)", data.size(), bytes, fromFile);
+            } finally {
+                Files.deleteIfExists(file);
+            }
+        }
+
+        private static void print(PrintWriter out, String kind, String run, long count, long bytes, double seconds) {
+            out.printf("%-8s %-22s %,14.0f %10.1f%n", kind, run, count / seconds, bytes / seconds / 1e6);
+            out.flush();
+        }
+
+        private interface Run {
+            void run() throws Exception;
+        }
+
+        private double best(Run run) throws Exception {
+            double best = Double.MAX_VALUE;
+            for (int i = 0; i < passes; i++) {
+                long t0 = System.nanoTime();
+                run.run();
+                best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+            }
+            return best;
+        }
+
+        private static long parseRange(List<String> data, int from, int to) {
+            LogParser parser = new LogParser();
+            long sum = 0;
+            for (int i = from; i < to; i++) {
+                sum += check(parser.parse(data.get(i), "bench", i + 1));
+            }
+            return sum;
+        }
+
+        private static void parseParallel(List<String> data, int threads) throws Exception {
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                List<Future<Long>> parts = new ArrayList<>();
+                int chunk = (data.size() + threads - 1) / threads;
+                for (int t = 0; t < threads; t++) {
+                    int from = t * chunk;
+                    int to = Math.min(data.size(), from + chunk);
+                    parts.add(pool.submit(() -> parseRange(data, from, to)));
+                }
+                for (Future<Long> part : parts) {
+                    part.get();
+                }
+            } finally {
+                pool.shutdown();
+            }
+        }
+
+        private static void parseFile(Path file) throws IOException {
+            LogParser parser = new LogParser();
+            AtomicLong sum = new AtomicLong();
+            try (LineReader reader = LineReader.open(file)) {
+                InputParser.parse(reader, file.toString(), parser, line -> sum.addAndGet(check(line)));
+            }
+        }
+
+        /** A value that depends on the parse, so the JIT cannot drop it; fails loudly on a reject. */
+        private static long check(ParsedLine line) {
+            if (line instanceof Reject r) {
+                throw new IllegalStateException("benchmark line rejected: " + r.message() + " | " + r.text());
+            }
+            return line instanceof EnvoyRecord e ? e.bytesSent() : ((SquidRecord) line).bytes();
+        }
+    }
+}

@@ -1,0 +1,12 @@
+package dev.egresslog.cli;
+
+import picocli.CommandLine.Command;
+
+@Command(
+        name = "egresslog",
+        mixinStandardHelpOptions = true,
+        versionProvider = Version.class,
+        description = "Correlates Istio sidecar, egress gateway and Squid access logs into end-to-end tunnels.",
+        subcommands = {ParseCommand.class, BenchCommand.class})
+final class EgressLog {
+}

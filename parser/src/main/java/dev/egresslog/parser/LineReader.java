@@ -1,0 +1,140 @@
+package dev.egresslog.parser;
+
+import java.io.BufferedInputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Reads lines from a file or stream with bounded memory: gzip is detected by its magic bytes,
+ * bytes are decoded as UTF-8 (malformed sequences become U+FFFD, never an exception), and a
+ * line longer than the limit is cut there and the rest skipped up to its newline; its full
+ * length is reported so the caller can reject it. A last line without a newline is returned.
+ */
+public final class LineReader implements Closeable {
+    public static final int DEFAULT_MAX_LINE = 64 * 1024;
+
+    private final InputStream in;
+    private final int maxLine;
+    private final byte[] buffer = new byte[64 * 1024];
+    private int position;
+    private int limit;
+    private byte[] line = new byte[1024];
+    private long lineNumber;
+    private long lineLength;
+    private long bytesRead;
+    private boolean eof;
+
+    public LineReader(InputStream in, int maxLine) throws IOException {
+        BufferedInputStream buffered = new BufferedInputStream(in, 2);
+        buffered.mark(2);
+        int b1 = buffered.read();
+        int b2 = buffered.read();
+        buffered.reset();
+        this.in = b1 == 0x1f && b2 == 0x8b ? new GZIPInputStream(buffered, 64 * 1024) : buffered;
+        this.maxLine = maxLine;
+    }
+
+    public static LineReader open(Path path) throws IOException {
+        return new LineReader(Files.newInputStream(path), DEFAULT_MAX_LINE);
+    }
+
+    /**
+     * The next line without its line end, or null at the end of input.
+     *
+     * @throws IOException when the input cannot be read (a truncated gzip stream, say); lines
+     *                     returned before stay valid
+     */
+    public String next() throws IOException {
+        int length = 0;
+        lineLength = 0;
+        boolean any = false;
+        while (true) {
+            if (position == limit) {
+                if (eof || !fill()) {
+                    if (!any) {
+                        return null;
+                    }
+                    break;
+                }
+            }
+            any = true;
+            int start = position;
+            int newline = -1;
+            for (int i = position; i < limit; i++) {
+                if (buffer[i] == '\n') {
+                    newline = i;
+                    break;
+                }
+            }
+            int end = newline >= 0 ? newline : limit;
+            int chunk = end - start;
+            lineLength += chunk;
+            int room = maxLine - length;
+            if (room > 0) {
+                int copy = Math.min(room, chunk);
+                if (length + copy > line.length) {
+                    line = Arrays.copyOf(line, Math.min(maxLine, Math.max(length + copy, line.length * 2)));
+                }
+                System.arraycopy(buffer, start, line, length, copy);
+                length += copy;
+            }
+            position = newline >= 0 ? newline + 1 : limit;
+            if (newline >= 0) {
+                break;
+            }
+        }
+        lineNumber++;
+        if (length > 0 && line[length - 1] == '\r' && lineLength <= maxLine) {
+            length--;
+        }
+        return new String(line, 0, length, StandardCharsets.UTF_8);
+    }
+
+    private boolean fill() throws IOException {
+        int n = in.read(buffer, 0, buffer.length);
+        if (n <= 0) {
+            eof = true;
+            position = limit = 0;
+            return false;
+        }
+        bytesRead += n;
+        position = 0;
+        limit = n;
+        return true;
+    }
+
+    /** 1-based number of the line last returned. */
+    public long lineNumber() {
+        return lineNumber;
+    }
+
+    /** Whether the line last returned was cut at the limit. */
+    public boolean truncated() {
+        return lineLength > maxLine;
+    }
+
+    /** Full length in bytes of the line last returned, line end excluded. */
+    public long lineLength() {
+        return lineLength;
+    }
+
+    /** Bytes read so far (decompressed). */
+    public long bytesRead() {
+        return bytesRead;
+    }
+
+    public int maxLine() {
+        return maxLine;
+    }
+
+    @Override
+    public void close() throws IOException {
+        in.close();
+    }
+}
