@@ -28,9 +28,9 @@ public record ClusterName(String raw, String direction, int port, String subset,
         String name = text.endsWith(";") ? text.substring(0, text.length() - 1) : text;
         String[] parts = null;
         if (name.indexOf('|') > 0) {
-            parts = name.split("\\|", 4);
+            parts = split(name, "|");
         } else if (name.contains("_.")) {
-            parts = name.split("_\\.", 4);
+            parts = split(name, "_.");
         }
         if (parts == null || parts.length < 2) {
             return new ClusterName(name, null, -1, null, null);
@@ -44,6 +44,23 @@ public record ClusterName(String raw, String direction, int port, String subset,
         String subset = parts.length > 2 && !parts[2].isEmpty() && !parts[2].equals("_") ? parts[2] : null;
         String host = parts.length > 3 && !parts[3].isEmpty() ? parts[3] : null;
         return new ClusterName(name, parts[0], port, subset, host);
+    }
+
+    /** Up to four parts; the last keeps any further separators (hosts never hold them, but be safe). */
+    private static String[] split(String name, String separator) {
+        String[] parts = new String[4];
+        int count = 0;
+        int from = 0;
+        while (count < 3) {
+            int at = name.indexOf(separator, from);
+            if (at < 0) {
+                break;
+            }
+            parts[count++] = name.substring(from, at);
+            from = at + separator.length();
+        }
+        parts[count++] = name.substring(from);
+        return java.util.Arrays.copyOf(parts, count);
     }
 
     public boolean isOutbound() {

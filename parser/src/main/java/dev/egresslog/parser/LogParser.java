@@ -41,10 +41,6 @@ public final class LogParser {
     public ParsedLine parse(String line, Origin origin) {
         unwrapper.reset();
         String text = stripLineEnd(line);
-        String binary = binaryReason(text);
-        if (binary != null) {
-            return new Reject(origin, 0, binary, text);
-        }
         if (text.isBlank()) {
             return new Reject(origin, 0, "empty line", text);
         }
@@ -89,6 +85,10 @@ public final class LogParser {
             }
         }
         if (parsed instanceof Reject reject) {
+            String binary = binaryReason(text);
+            if (binary != null) {
+                return new Reject(reject.origin(), 0, binary, text);
+            }
             String repaired = Repairs.repair(text);
             if (repaired != null) {
                 ParsedLine again = parseText(repaired, origin, true);

@@ -94,7 +94,9 @@ final class Unwrapper {
                 }
             }
         }
-        int squid = line.indexOf("(squid");
+        // syslog in front of Squid: "May  1 13:51:30 host (squid-1)[9549]: ", "<1>1 2020-... host (squid-1)[91300]: "
+        char first = line.isEmpty() ? ' ' : line.charAt(0);
+        int squid = first >= 'A' && first <= 'Z' || first >= 'a' && first <= 'z' || first == '<' ? line.indexOf("(squid") : -1;
         if (squid > 0) {
             int colon = line.indexOf(": ", squid);
             if (colon > 0 && colon - squid < 24) {

@@ -17,18 +17,18 @@ lexer grammar LogLineLexer;
 // "[...]": Envoy's start time, `kubectl logs --prefix`, Squid's [%tl] and log_mime_hdrs blocks.
 // Listed before WORD so that "[2022-...Z]" is BRACKETED; "[v6]:port" is longer as a WORD.
 BRACKETED
-    : '[' ~[\]\r\n]* ']' BLANKS?
+    : '[' ~[\]\r\n\u0000]* ']' BLANKS?
     ;
 
 // "..." with backslash escapes (Envoy escapes nothing, Squid's %"xx escapes quotes).
 QUOTED
-    : '"' (~["\\\r\n] | '\\' ~[\r\n])* '"' BLANKS?
+    : '"' (~["\\\r\n\u0000] | '\\' ~[\r\n\u0000])* '"' BLANKS?
     ;
 
 // Any other run of non-blank characters. May contain quotes and brackets after its first
 // character ("[2001:db8::1]:80", W/"etag").
 WORD
-    : ~[ \t\r\n"] ~[ \t\r\n]* BLANKS?
+    : ~[ \t\r\n"\u0000] ~[ \t\r\n\u0000]* BLANKS?
     ;
 
 // Blanks before the first field.
@@ -36,8 +36,8 @@ LEADING_BLANKS
     : BLANKS -> skip
     ;
 
-// Whatever starts no field (an unterminated quote, a stray line break): reported as a reject
-// with its column by the tokenizer.
+// Whatever starts no field (an unterminated quote, a stray line break, a NUL byte, which no
+// text log holds): reported as a reject with its column by the tokenizer.
 ERROR_CHAR
     : .
     ;

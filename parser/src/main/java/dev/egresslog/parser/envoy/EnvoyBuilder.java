@@ -5,7 +5,9 @@ import dev.egresslog.parser.Endpoint;
 import dev.egresslog.parser.EnvoyRecord;
 import dev.egresslog.parser.Origin;
 import dev.egresslog.parser.format.RecordBuilder;
+import dev.egresslog.parser.format.TextCache;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +41,13 @@ final class EnvoyBuilder implements RecordBuilder {
     String routeName;
     String accessLogType;
     Map<String, String> extras;
+
+    // Text repeated across lines (clusters, the proxy's and gateway's addresses, "- - -" parts)
+    // is taken from these instead of being copied and parsed for every line.
+    final TextCache<String> texts = new TextCache<>(512);
+    final TextCache<Endpoint> endpoints = new TextCache<>(1024);
+    final TextCache<ClusterName> clusters = new TextCache<>(256);
+    final TextCache<List<String>> flags = new TextCache<>(64);
 
     EnvoyBuilder() {
         reset();
@@ -75,10 +84,20 @@ final class EnvoyBuilder implements RecordBuilder {
         extras = null;
     }
 
+    /** The text, or null for "-" and empty; shared with earlier lines that had the same text. */
+    String text(String line, int start, int end) {
+        return start >= end || end - start == 1 && line.charAt(start) == '-' ? null : TextCache.text(texts, line, start, end);
+    }
+
+    Endpoint endpoint(String line, int start, int end) {
+        return start >= end || end - start == 1 && line.charAt(start) == '-' ? null
+                : endpoints.get(line, start, end, Endpoint::parse);
+    }
+
     @Override
     public void extra(String name, String value) {
         if (extras == null) {
-            extras = new LinkedHashMap<>();
+            extras = new LinkedHashMap<>(8);
         }
         extras.put(name, value);
     }
@@ -89,6 +108,6 @@ final class EnvoyBuilder implements RecordBuilder {
                 istioPolicyStatus, bytesReceived, bytesSent, upstreamServiceTime, xForwardedFor, userAgent,
                 requestId, authority, upstreamHost, upstreamCluster, upstreamLocalAddress, downstreamLocalAddress,
                 downstreamRemoteAddress, requestedServerName, routeName, accessLogType,
-                extras == null ? null : Map.copyOf(extras));
+                extras == null ? null : Collections.unmodifiableMap(extras));
     }
 }

@@ -6,7 +6,6 @@ import dev.egresslog.parser.format.FieldException;
 import dev.egresslog.parser.format.Slot;
 import dev.egresslog.parser.format.Values;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -37,7 +36,7 @@ enum EnvoyField implements Slot<EnvoyBuilder> {
     METHOD("REQ(:METHOD)", "method") {
         @Override
         public void set(EnvoyBuilder b, String line, int start, int end) {
-            b.method = Values.text(line, start, end);
+            b.method = b.text(line, start, end);
         }
     },
     PATH("REQ(X-ENVOY-ORIGINAL-PATH?:PATH)", "path") {
@@ -49,7 +48,7 @@ enum EnvoyField implements Slot<EnvoyBuilder> {
     PROTOCOL("PROTOCOL", "protocol") {
         @Override
         public void set(EnvoyBuilder b, String line, int start, int end) {
-            b.protocol = Values.text(line, start, end);
+            b.protocol = b.text(line, start, end);
         }
     },
     RESPONSE_CODE("RESPONSE_CODE", "response_code") {
@@ -75,32 +74,31 @@ enum EnvoyField implements Slot<EnvoyBuilder> {
                     throw FieldException.expected("response flags such as UF,URX", line, start, end);
                 }
             }
-            String text = line.substring(start, end);
-            b.responseFlags = text.indexOf(',') < 0 ? List.of(text) : Arrays.asList(text.split(","));
+            b.responseFlags = b.flags.get(line, start, end, text -> List.of(text.split(",")));
         }
     },
     RESPONSE_CODE_DETAILS("RESPONSE_CODE_DETAILS", "response_code_details") {
         @Override
         public void set(EnvoyBuilder b, String line, int start, int end) {
-            b.responseCodeDetails = Values.text(line, start, end);
+            b.responseCodeDetails = b.text(line, start, end);
         }
     },
     CONNECTION_TERMINATION_DETAILS("CONNECTION_TERMINATION_DETAILS", "connection_termination_details") {
         @Override
         public void set(EnvoyBuilder b, String line, int start, int end) {
-            b.connectionTerminationDetails = Values.text(line, start, end);
+            b.connectionTerminationDetails = b.text(line, start, end);
         }
     },
     UPSTREAM_TRANSPORT_FAILURE_REASON("UPSTREAM_TRANSPORT_FAILURE_REASON", "upstream_transport_failure_reason") {
         @Override
         public void set(EnvoyBuilder b, String line, int start, int end) {
-            b.upstreamTransportFailureReason = Values.text(line, start, end);
+            b.upstreamTransportFailureReason = b.text(line, start, end);
         }
     },
     ISTIO_POLICY_STATUS("DYNAMIC_METADATA(istio.mixer:status)", "istio_policy_status") {
         @Override
         public void set(EnvoyBuilder b, String line, int start, int end) {
-            b.istioPolicyStatus = Values.text(line, start, end);
+            b.istioPolicyStatus = b.text(line, start, end);
         }
     },
     BYTES_RECEIVED("BYTES_RECEIVED", "bytes_received") {
@@ -130,7 +128,7 @@ enum EnvoyField implements Slot<EnvoyBuilder> {
     USER_AGENT("REQ(USER-AGENT)", "user_agent") {
         @Override
         public void set(EnvoyBuilder b, String line, int start, int end) {
-            b.userAgent = Values.text(line, start, end);
+            b.userAgent = b.text(line, start, end);
         }
     },
     REQUEST_ID("REQ(X-REQUEST-ID)", "request_id") {
@@ -142,55 +140,56 @@ enum EnvoyField implements Slot<EnvoyBuilder> {
     AUTHORITY("REQ(:AUTHORITY)", "authority") {
         @Override
         public void set(EnvoyBuilder b, String line, int start, int end) {
-            b.authority = Values.text(line, start, end);
+            b.authority = b.text(line, start, end);
         }
     },
     UPSTREAM_HOST("UPSTREAM_HOST", "upstream_host") {
         @Override
         public void set(EnvoyBuilder b, String line, int start, int end) {
-            b.upstreamHost = Endpoint.parse(Values.text(line, start, end));
+            b.upstreamHost = b.endpoint(line, start, end);
         }
     },
     UPSTREAM_CLUSTER("UPSTREAM_CLUSTER", "upstream_cluster") {
         @Override
         public void set(EnvoyBuilder b, String line, int start, int end) {
-            b.upstreamCluster = ClusterName.parse(Values.text(line, start, end));
+            b.upstreamCluster = Values.isDash(line, start, end) || start == end ? null
+                    : b.clusters.get(line, start, end, ClusterName::parse);
         }
     },
     UPSTREAM_LOCAL_ADDRESS("UPSTREAM_LOCAL_ADDRESS", "upstream_local_address") {
         @Override
         public void set(EnvoyBuilder b, String line, int start, int end) {
-            b.upstreamLocalAddress = Endpoint.parse(Values.text(line, start, end));
+            b.upstreamLocalAddress = Endpoint.parse(Values.text(line, start, end)); // unique per connection: not cached
         }
     },
     DOWNSTREAM_LOCAL_ADDRESS("DOWNSTREAM_LOCAL_ADDRESS", "downstream_local_address") {
         @Override
         public void set(EnvoyBuilder b, String line, int start, int end) {
-            b.downstreamLocalAddress = Endpoint.parse(Values.text(line, start, end));
+            b.downstreamLocalAddress = b.endpoint(line, start, end);
         }
     },
     DOWNSTREAM_REMOTE_ADDRESS("DOWNSTREAM_REMOTE_ADDRESS", "downstream_remote_address") {
         @Override
         public void set(EnvoyBuilder b, String line, int start, int end) {
-            b.downstreamRemoteAddress = Endpoint.parse(Values.text(line, start, end));
+            b.downstreamRemoteAddress = Endpoint.parse(Values.text(line, start, end)); // unique per connection: not cached
         }
     },
     REQUESTED_SERVER_NAME("REQUESTED_SERVER_NAME", "requested_server_name") {
         @Override
         public void set(EnvoyBuilder b, String line, int start, int end) {
-            b.requestedServerName = Values.text(line, start, end);
+            b.requestedServerName = b.text(line, start, end);
         }
     },
     ROUTE_NAME("ROUTE_NAME", "route_name") {
         @Override
         public void set(EnvoyBuilder b, String line, int start, int end) {
-            b.routeName = Values.text(line, start, end);
+            b.routeName = b.text(line, start, end);
         }
     },
     ACCESS_LOG_TYPE("ACCESS_LOG_TYPE", "access_log_type") {
         @Override
         public void set(EnvoyBuilder b, String line, int start, int end) {
-            b.accessLogType = Values.text(line, start, end);
+            b.accessLogType = b.text(line, start, end);
         }
     };
 

@@ -5,20 +5,44 @@ import java.util.List;
 import static java.util.Objects.requireNonNull;
 
 /**
- * A compiled access-log format: the fields of a line in order.
- *
- * @param name              the format's name as shown to users ("istio-1.9+", "squid", "custom-envoy-1")
- * @param fields            the fields in order
- * @param optionalTrailing  how many of the last fields a line may lack (Squid's native %mt is
- *                          missing from some real lines)
+ * A compiled access-log format: the fields of a line in order. Immutable.
  */
-public record LineTemplate<B>(String name, List<FieldTemplate<B>> fields, int optionalTrailing) {
-    public LineTemplate {
-        requireNonNull(name, "name is null");
-        fields = List.copyOf(fields);
-        if (optionalTrailing < 0 || optionalTrailing >= Math.max(1, fields.size())) {
+public final class LineTemplate<B> {
+    private final String name;
+    private final List<FieldTemplate<B>> fields;
+    private final int optionalTrailing;
+    private final int elasticIndex;
+
+    /**
+     * @param name             the format's name as shown to users ("istio-1.9+", "squid", "custom")
+     * @param fields           the fields in order
+     * @param optionalTrailing how many of the last fields a line may lack (Squid's native %mt is
+     *                         missing from some real lines)
+     */
+    public LineTemplate(String name, List<FieldTemplate<B>> fields, int optionalTrailing) {
+        this.name = requireNonNull(name, "name is null");
+        this.fields = List.copyOf(fields);
+        if (optionalTrailing < 0 || optionalTrailing >= Math.max(1, this.fields.size())) {
             throw new IllegalArgumentException("optionalTrailing out of range: " + optionalTrailing);
         }
+        this.optionalTrailing = optionalTrailing;
+        int elastic = -1;
+        for (int i = 0; i < this.fields.size() && elastic < 0; i++) {
+            elastic = this.fields.get(i).elastic() ? i : -1;
+        }
+        this.elasticIndex = elastic;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public List<FieldTemplate<B>> fields() {
+        return fields;
+    }
+
+    public int optionalTrailing() {
+        return optionalTrailing;
     }
 
     public int size() {
@@ -29,20 +53,17 @@ public record LineTemplate<B>(String name, List<FieldTemplate<B>> fields, int op
         return fields.size() - optionalTrailing;
     }
 
+    /** The field that may span several tokens (a Squid user name), or -1; only the first counts. */
     public int elasticIndex() {
-        for (int i = 0; i < fields.size(); i++) {
-            if (fields.get(i).elastic()) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    public LineTemplate<B> withName(String newName) {
-        return new LineTemplate<>(newName, fields, optionalTrailing);
+        return elasticIndex;
     }
 
     public LineTemplate<B> withOptionalTrailing(int count) {
         return new LineTemplate<>(name, fields, count);
+    }
+
+    @Override
+    public String toString() {
+        return name;
     }
 }

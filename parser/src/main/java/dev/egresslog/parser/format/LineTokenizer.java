@@ -5,6 +5,7 @@ import org.antlr.v4.runtime.CharStream;
 import org.antlr.v4.runtime.Token;
 import org.antlr.v4.runtime.TokenFactory;
 import org.antlr.v4.runtime.TokenSource;
+import org.antlr.v4.runtime.atn.LexerATNSimulator;
 import org.antlr.v4.runtime.misc.Pair;
 
 import java.util.Arrays;
@@ -40,6 +41,15 @@ public final class LineTokenizer {
         lexer = new LogLineLexer(stream);
         lexer.removeErrorListeners();
         lexer.setTokenFactory(token);
+        LexerATNSimulator shared = lexer.getInterpreter();
+        lexer.setInterpreter(new LexerATNSimulator(lexer, lexer.getATN(), shared.decisionToDFA,
+                shared.getSharedContextCache()) {
+            @Override
+            public void consume(CharStream input) {
+                // fields are located by index; line and column tracking would be wasted work
+                input.consume();
+            }
+        });
     }
 
     /** Returns false, with {@link #errorColumn()} and {@link #errorMessage()}, when a character starts no field. */
@@ -51,13 +61,15 @@ public final class LineTokenizer {
         lexer.setInputStream(stream);
         char[] chars = stream.buffer();
         boolean glue = false;
-        while (true) {
+        int length = text.length();
+        // Stop before the lexer reaches the sentinel: lexing it would end on EOF, see ReusableCharStream.
+        while (stream.index() < length) {
             lexer.nextToken();
             int type = token.type;
-            if (type == Token.EOF) {
+            int start = token.start;
+            if (type == Token.EOF || start >= length) {
                 return true;
             }
-            int start = token.start;
             int stop = token.stop + 1;
             int end = stop;
             while (end > start && (chars[end - 1] == ' ' || chars[end - 1] == '\t')) {
@@ -84,6 +96,7 @@ public final class LineTokenizer {
             }
             glue = end == stop;
         }
+        return true;
     }
 
     private void classify(int field, char[] chars) {

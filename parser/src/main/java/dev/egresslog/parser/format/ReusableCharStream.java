@@ -7,6 +7,10 @@ import org.antlr.v4.runtime.misc.Interval;
 /**
  * An ANTLR {@link CharStream} over a reusable char buffer: one instance serves every line a
  * lexer reads, so lexing a line allocates no stream and copies the line once.
+ *
+ * <p>The line is followed by a '\n' sentinel that no field token accepts: the last field then
+ * ends on a character the lexer's DFA has cached, instead of on EOF, which ANTLR never caches
+ * and would simulate on the ATN once per line (a third of the lexing time, measured).
  * Characters outside the BMP arrive as surrogate pairs; none of our grammars matches them
  * specially, so that is harmless.
  */
@@ -17,11 +21,12 @@ final class ReusableCharStream implements CharStream {
 
     void reset(String text) {
         int length = text.length();
-        if (length > buffer.length) {
-            buffer = new char[Math.max(length, buffer.length * 2)];
+        if (length + 1 > buffer.length) {
+            buffer = new char[Math.max(length + 1, buffer.length * 2)];
         }
         text.getChars(0, length, buffer, 0);
-        size = length;
+        buffer[length] = '\n';
+        size = length + 1;
         position = 0;
     }
 
@@ -46,6 +51,10 @@ final class ReusableCharStream implements CharStream {
 
     @Override
     public int LA(int i) {
+        if (i == 1) {
+            // the lexer's only call on the hot path
+            return position < size ? buffer[position] : IntStream.EOF;
+        }
         if (i == 0) {
             return 0;
         }

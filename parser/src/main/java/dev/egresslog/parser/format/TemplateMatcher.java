@@ -29,7 +29,8 @@ public final class TemplateMatcher {
     }
 
     /**
-     * Fills the builder. When an elastic field (a Squid user name) may span several tokens, the
+     * Fills the builder from a line whose shape {@link #fits} the template (a field of the wrong
+     * kind is not detected here). When an elastic field (a Squid user name) may span several tokens, the
      * widest span whose values all convert wins; the fields left over become extras.
      *
      * @throws FieldException for the first value that does not convert, or when the shape does not fit
@@ -39,7 +40,7 @@ public final class TemplateMatcher {
         int spare = tokens.count() - template.size();
         int elastic = template.elasticIndex();
         if (spare <= 0 || elastic < 0) {
-            if (!fits(template, tokens)) {
+            if (spare < -template.optionalTrailing()) {
                 throw shapeError(template, tokens);
             }
             builder.reset();
@@ -119,8 +120,21 @@ public final class TemplateMatcher {
         }
         int used = size + (elastic >= 0 ? taken : 0);
         for (int t = used; t < tokens.count(); t++) {
-            builder.extra("field_" + (t + 1), tokens.value(t));
+            builder.extra(extraName(t + 1), tokens.value(t));
         }
+    }
+
+    private static final String[] EXTRA_NAMES = new String[64];
+
+    static {
+        for (int i = 0; i < EXTRA_NAMES.length; i++) {
+            EXTRA_NAMES[i] = "field_" + i;
+        }
+    }
+
+    /** "field_N": the name of an extra field at 1-based position N. */
+    static String extraName(int position) {
+        return position < EXTRA_NAMES.length ? EXTRA_NAMES[position] : "field_" + position;
     }
 
     static <B> void fillField(FieldTemplate<B> field, String line, int start, int end, B builder)

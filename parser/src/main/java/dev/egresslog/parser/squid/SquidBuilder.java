@@ -4,7 +4,9 @@ import dev.egresslog.parser.Endpoint;
 import dev.egresslog.parser.Origin;
 import dev.egresslog.parser.SquidRecord;
 import dev.egresslog.parser.format.RecordBuilder;
+import dev.egresslog.parser.format.TextCache;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -30,6 +32,10 @@ final class SquidBuilder implements RecordBuilder {
     String referer;
     String userAgent;
     Map<String, String> extras;
+
+    // result codes, methods, hierarchy codes, client and server addresses repeat across lines
+    final TextCache<String> texts = new TextCache<>(1024);
+    final TextCache<Endpoint> endpoints = new TextCache<>(1024);
 
     SquidBuilder() {
         reset();
@@ -59,10 +65,14 @@ final class SquidBuilder implements RecordBuilder {
         extras = null;
     }
 
+    String text(String line, int start, int end) {
+        return start >= end || end - start == 1 && line.charAt(start) == '-' ? null : TextCache.text(texts, line, start, end);
+    }
+
     @Override
     public void extra(String name, String value) {
         if (extras == null) {
-            extras = new LinkedHashMap<>();
+            extras = new LinkedHashMap<>(8);
         }
         extras.put(name, value);
     }
@@ -93,7 +103,7 @@ final class SquidBuilder implements RecordBuilder {
         String connectHost = null;
         int connectPort = -1;
         if ("CONNECT".equals(method) && url != null) {
-            Endpoint target = Endpoint.parse(url);
+            Endpoint target = endpoints.get(url, 0, url.length(), Endpoint::parse);
             if (target != null) {
                 connectHost = target.host();
                 connectPort = target.port();
@@ -101,12 +111,12 @@ final class SquidBuilder implements RecordBuilder {
         }
         Endpoint clientAddress = null;
         if (client != null) {
-            clientAddress = clientPort < 0 ? Endpoint.parse(client)
+            clientAddress = clientPort < 0 ? endpoints.get(client, 0, client.length(), Endpoint::parse)
                     : new Endpoint(client.indexOf(':') >= 0 ? "[" + client + "]:" + clientPort : client + ":" + clientPort,
                     client, clientPort);
         }
         return new SquidRecord(origin, format, end, took, clientAddress, resultCode, httpStatus, bytes, requestBytes,
                 method, url, connectHost, connectPort, user, hierarchy, serverIp, contentType, referer, userAgent,
-                extras == null ? null : Map.copyOf(extras));
+                extras == null ? null : Collections.unmodifiableMap(extras));
     }
 }

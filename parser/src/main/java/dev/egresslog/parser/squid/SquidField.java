@@ -2,6 +2,7 @@ package dev.egresslog.parser.squid;
 
 import dev.egresslog.parser.format.FieldException;
 import dev.egresslog.parser.format.Slot;
+import dev.egresslog.parser.format.TextCache;
 import dev.egresslog.parser.format.Values;
 
 import java.util.Locale;
@@ -48,7 +49,7 @@ enum SquidField implements Slot<SquidBuilder> {
     CLIENT {
         @Override
         public void set(SquidBuilder b, String line, int start, int end) {
-            b.client = Values.text(line, start, end);
+            b.client = b.text(line, start, end);
         }
     },
     CLIENT_PORT {
@@ -65,7 +66,7 @@ enum SquidField implements Slot<SquidBuilder> {
         @Override
         public void set(SquidBuilder b, String line, int start, int end) throws FieldException {
             requireTag(line, start, end, "a result code such as TCP_TUNNEL");
-            b.resultCode = line.substring(start, end);
+            b.resultCode = TextCache.text(b.texts, line, start, end);
         }
     },
     HTTP_STATUS {
@@ -93,7 +94,7 @@ enum SquidField implements Slot<SquidBuilder> {
     METHOD {
         @Override
         public void set(SquidBuilder b, String line, int start, int end) {
-            b.method = Values.text(line, start, end);
+            b.method = b.text(line, start, end);
         }
     },
     URL {
@@ -105,7 +106,7 @@ enum SquidField implements Slot<SquidBuilder> {
     USER {
         @Override
         public void set(SquidBuilder b, String line, int start, int end) {
-            b.user = Values.text(line, start, end);
+            b.user = b.text(line, start, end);
         }
 
         @Override
@@ -117,7 +118,7 @@ enum SquidField implements Slot<SquidBuilder> {
         @Override
         public void set(SquidBuilder b, String line, int start, int end) throws FieldException {
             requireTag(line, start, end, "a hierarchy code such as HIER_DIRECT");
-            b.hierarchy = line.substring(start, end);
+            b.hierarchy = TextCache.text(b.texts, line, start, end);
         }
     },
     SERVER_IP {
@@ -129,7 +130,7 @@ enum SquidField implements Slot<SquidBuilder> {
     CONTENT_TYPE {
         @Override
         public void set(SquidBuilder b, String line, int start, int end) {
-            b.contentType = Values.text(line, start, end);
+            b.contentType = b.text(line, start, end);
         }
     },
     REFERER {
