@@ -14,9 +14,15 @@ public final class Main {
     /** The command line used by {@link #main} and by the tests. */
     public static CommandLine createCommandLine() {
         CommandLine cli = new CommandLine(new EgressLog());
+        cli.setParameterExceptionHandler((e, args) -> {
+            CommandLine where = e.getCommandLine();
+            where.getErr().println(where.getCommandSpec().qualifiedName() + ": " + e.getMessage()
+                    + " (see '" + where.getCommandSpec().qualifiedName() + " --help')");
+            return ExitCodes.USAGE;
+        });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             // one line, no stack trace: bad input and missing files are the user's to fix
-            commandLine.getErr().println("egresslog " + commandLine.getCommandName() + ": " + message(e));
+            commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + message(e));
             return e instanceof UserException ue ? ue.exitCode() : ExitCodes.FAILURE;
         });
         return cli;
