@@ -14,6 +14,11 @@ public record FieldTemplate<B>(int kind, List<Segment<B>> segments, String text)
         requireNonNull(text, "text is null");
     }
 
+    /** The slot when the field is exactly one directive (the common case), else null. */
+    Slot<B> onlySlot() {
+        return segments.size() == 1 && !segments.get(0).isLiteral() ? segments.get(0).slot() : null;
+    }
+
     /** A field made of one directive whose value may contain blanks. */
     public boolean elastic() {
         return segments.size() == 1 && !segments.get(0).isLiteral() && segments.get(0).slot().elastic();

@@ -12,6 +12,9 @@ public final class LineTemplate<B> {
     private final List<FieldTemplate<B>> fields;
     private final int optionalTrailing;
     private final int elasticIndex;
+    // the matcher's view, as arrays: read for every field of every line
+    final int[] kinds;
+    final Slot<B>[] onlySlots;
 
     /**
      * @param name             the format's name as shown to users ("istio-1.9+", "squid", "custom")
@@ -31,6 +34,14 @@ public final class LineTemplate<B> {
             elastic = this.fields.get(i).elastic() ? i : -1;
         }
         this.elasticIndex = elastic;
+        this.kinds = new int[this.fields.size()];
+        @SuppressWarnings("unchecked")
+        Slot<B>[] slots = new Slot[this.fields.size()];
+        for (int i = 0; i < kinds.length; i++) {
+            kinds[i] = this.fields.get(i).kind();
+            slots[i] = this.fields.get(i).onlySlot();
+        }
+        this.onlySlots = slots;
     }
 
     public String name() {

@@ -5,7 +5,6 @@ import org.antlr.v4.runtime.CharStream;
 import org.antlr.v4.runtime.Token;
 import org.antlr.v4.runtime.TokenFactory;
 import org.antlr.v4.runtime.TokenSource;
-import org.antlr.v4.runtime.atn.LexerATNSimulator;
 import org.antlr.v4.runtime.misc.Pair;
 
 import java.util.Arrays;
@@ -41,15 +40,7 @@ public final class LineTokenizer {
         lexer = new LogLineLexer(stream);
         lexer.removeErrorListeners();
         lexer.setTokenFactory(token);
-        LexerATNSimulator shared = lexer.getInterpreter();
-        lexer.setInterpreter(new LexerATNSimulator(lexer, lexer.getATN(), shared.decisionToDFA,
-                shared.getSharedContextCache()) {
-            @Override
-            public void consume(CharStream input) {
-                // fields are located by index; line and column tracking would be wasted work
-                input.consume();
-            }
-        });
+        lexer.setInterpreter(new FieldLexerSimulator(lexer, lexer.getInterpreter(), stream));
     }
 
     /** Returns false, with {@link #errorColumn()} and {@link #errorMessage()}, when a character starts no field. */

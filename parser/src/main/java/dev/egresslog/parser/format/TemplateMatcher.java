@@ -90,10 +90,10 @@ public final class TemplateMatcher {
     }
 
     private static boolean kindsAgree(LineTemplate<?> template, LineTokenizer tokens, int elastic, int taken) {
-        List<? extends FieldTemplate<?>> fields = template.fields();
-        int n = Math.min(fields.size(), tokens.count());
+        int[] kinds = template.kinds;
+        int n = Math.min(kinds.length, tokens.count());
         for (int i = 0; i < n; i++) {
-            int want = fields.get(i).kind();
+            int want = kinds[i];
             if (i == elastic) {
                 for (int t = i; t <= i + taken; t++) {
                     if (tokens.kind(t) != want) {
@@ -109,14 +109,18 @@ public final class TemplateMatcher {
 
     private static <B extends RecordBuilder> void fill(LineTemplate<B> template, LineTokenizer tokens, B builder,
                                                        int elastic, int taken) throws FieldException {
-        List<FieldTemplate<B>> fields = template.fields();
+        Slot<B>[] only = template.onlySlots;
         String line = tokens.line();
-        int size = Math.min(fields.size(), tokens.count());
+        int size = Math.min(only.length, tokens.count());
         for (int i = 0; i < size; i++) {
             int token = elastic >= 0 && i > elastic ? i + taken : i;
             int start = tokens.start(token);
             int end = i == elastic ? tokens.end(token + taken) : tokens.end(token);
-            fillField(fields.get(i), line, start, end, builder);
+            if (only[i] != null) {
+                only[i].set(builder, line, start, end);
+            } else {
+                fillField(template.fields().get(i), line, start, end, builder);
+            }
         }
         int used = size + (elastic >= 0 ? taken : 0);
         for (int t = used; t < tokens.count(); t++) {
@@ -141,10 +145,6 @@ public final class TemplateMatcher {
             throws FieldException {
         List<Segment<B>> segments = field.segments();
         int n = segments.size();
-        if (n == 1 && !segments.get(0).isLiteral()) {
-            segments.get(0).slot().set(builder, line, start, end);
-            return;
-        }
         int pos = start;
         for (int i = 0; i < n; i++) {
             Segment<B> segment = segments.get(i);
@@ -167,10 +167,11 @@ public final class TemplateMatcher {
                 } else if (i + 3 == n && !segments.get(i + 2).isLiteral()) {
                     // "%rm %ru HTTP/%rv": the last separator is searched from the right, so the
                     // middle value (a path, a URL) may itself contain the separator
-                    found = line.lastIndexOf(next, end - next.length());
+                    found = next.length() == 1 ? line.lastIndexOf(next.charAt(0), end - 1)
+                            : line.lastIndexOf(next, end - next.length());
                     found = found >= pos ? found : -1;
                 } else {
-                    found = line.indexOf(next, pos);
+                    found = next.length() == 1 ? line.indexOf(next.charAt(0), pos) : line.indexOf(next, pos);
                     found = found >= 0 && found + next.length() <= end ? found : -1;
                 }
                 if (found < 0) {
