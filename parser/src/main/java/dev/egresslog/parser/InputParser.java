@@ -15,12 +15,23 @@ public final class InputParser {
      * @return the number of lines read
      */
     public static long parse(LineReader reader, String source, LogParser parser, Consumer<? super ParsedLine> sink) {
+        return parse(reader, source, parser, (raw, parsed) -> sink.accept(parsed));
+    }
+
+    /** What a caller gets for each line: the text as read (null after a read error) and what it became. */
+    @FunctionalInterface
+    public interface LineSink {
+        void accept(String raw, ParsedLine parsed);
+    }
+
+    /** As {@link #parse(LineReader, String, LogParser, Consumer)}, also handing over each line's text. */
+    public static long parse(LineReader reader, String source, LogParser parser, LineSink sink) {
         while (true) {
             String line;
             try {
                 line = reader.next();
             } catch (IOException e) {
-                sink.accept(new Reject(Origin.of(source, reader.lineNumber() + 1), 0,
+                sink.accept(null, new Reject(Origin.of(source, reader.lineNumber() + 1), 0,
                         "cannot read further: " + describe(e), ""));
                 return reader.lineNumber();
             }
@@ -28,12 +39,12 @@ public final class InputParser {
                 return reader.lineNumber();
             }
             if (reader.truncated()) {
-                sink.accept(new Reject(Origin.of(source, reader.lineNumber()), reader.maxLine() + 1,
+                sink.accept(line, new Reject(Origin.of(source, reader.lineNumber()), reader.maxLine() + 1,
                         "line is " + reader.lineLength() + " bytes long, over the " + reader.maxLine()
                                 + "-byte limit; not parsed", line.substring(0, Math.min(line.length(), 256))));
                 continue;
             }
-            sink.accept(parser.parse(line, source, reader.lineNumber()));
+            sink.accept(line, parser.parse(line, source, reader.lineNumber()));
         }
     }
 

@@ -1,0 +1,175 @@
+package dev.egresslog.cli;
+
+import dev.egresslog.cli.store.Store;
+import dev.egresslog.correlator.Correlator;
+import dev.egresslog.correlator.CorrelatorOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(
+        name = "trace",
+        mixinStandardHelpOptions = true,
+        description = {
+                "Reads sidecar, egress gateway and Squid logs into a DuckDB file and joins the hops of every "
+                        + "tunnel. Which file is which is found from the data; --sidecar, --gateway and --squid force it.",
+                "Re-running on the same files adds nothing; new files join with what the database holds."})
+final class TraceCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    FormatOptions formats;
+
+    @Option(names = "--db", paramLabel = "FILE", defaultValue = "egresslog.duckdb",
+            description = "The database file (default: ${DEFAULT-VALUE}).")
+    Path db;
+
+    @Option(names = "--sidecar", paramLabel = "PATH", description = "Input whose Envoy lines are client sidecars'. Repeatable.")
+    List<String> sidecars = new ArrayList<>();
+
+    @Option(names = "--gateway", paramLabel = "PATH", description = "Input whose Envoy lines are egress gateways'. Repeatable.")
+    List<String> gateways = new ArrayList<>();
+
+    @Option(names = "--squid", paramLabel = "PATH", description = "Input that is a Squid access log. Repeatable.")
+    List<String> squids = new ArrayList<>();
+
+    @Option(names = "--proxy", paramLabel = "HOST:PORT",
+            description = "A Squid proxy address, added to the ones learned from the data. Repeatable.")
+    List<String> proxies = new ArrayList<>();
+
+    @Option(names = "--squid-proxy", paramLabel = "SQUID_FILE=HOST:PORT",
+            description = "The proxy address a Squid file serves, instead of the one learned. Repeatable.")
+    List<String> squidProxies = new ArrayList<>();
+
+    @Option(names = "--max-skew", paramLabel = "SECONDS", defaultValue = "900",
+            description = "Largest Squid clock offset searched for, either way (default: ${DEFAULT-VALUE}).")
+    long maxSkewSeconds;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Parser threads (default: the number of cores).")
+    Integer threads;
+
+    @Option(names = "--memory-limit", paramLabel = "SIZE", defaultValue = "512MB",
+            description = "DuckDB's memory limit; larger sorts and joins spill to disk (default: ${DEFAULT-VALUE}).")
+    String memoryLimit;
+
+    @Parameters(paramLabel = "PATH", arity = "0..*",
+            description = "Log files, directories, globs, .gz files, or - for standard input.")
+    List<String> paths = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = spec.commandLine().getOut();
+        List<Ingest.Source> sources = new ArrayList<>();
+        addSources(sources, paths, null);
+        addSources(sources, sidecars, "sidecar");
+        addSources(sources, gateways, "gateway");
+        addSources(sources, squids, "squid");
+        if (sources.isEmpty()) {
+            throw new UserException("no input: give log files or directories (see 'egresslog trace --help')");
+        }
+        CorrelatorOptions correlatorOptions;
+        try {
+            correlatorOptions = new CorrelatorOptions(maxSkewSeconds * 1000, CorrelatorOptions.DEFAULT.proxyWindowMs(),
+                    CorrelatorOptions.DEFAULT.meshWindowMs(), proxies, squidProxies);
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
+        }
+        var parserOptions = parserOptions();
+        long t0 = System.nanoTime();
+        try (Store store = Store.open(db, memoryLimit)) {
+            Ingest.Totals totals = new Ingest(store, parserOptions,
+                    threads != null ? threads : Runtime.getRuntime().availableProcessors(), err).run(sources);
+            err.printf("egresslog trace: read %,d lines from %d files in %.1f s (%,.0f lines/s); %,d rejected%n",
+                    totals.lines(), totals.files(), totals.seconds(), totals.lines() / Math.max(totals.seconds(), 1e-9),
+                    totals.rejects());
+            err.flush();
+            Correlator.Result result = new Correlator(store.connection(), correlatorOptions, line -> {
+                err.println("egresslog trace: " + line);
+                err.flush();
+            }).run();
+            summary(out, store, result, (System.nanoTime() - t0) / 1e9);
+        } catch (SQLException e) {
+            throw new UserException("database error: " + Store.firstLine(e), ExitCodes.FAILURE);
+        }
+        return ExitCodes.OK;
+    }
+
+    private dev.egresslog.parser.ParserOptions parserOptions() {
+        try {
+            var options = formats.toParserOptions();
+            new dev.egresslog.parser.LogParser(options); // compile once here: a bad format is a one-line usage error
+            return options;
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
+        }
+    }
+
+    private static void addSources(List<Ingest.Source> sources, List<String> paths, String role) {
+        if (paths.isEmpty()) {
+            return;
+        }
+        for (Inputs.Input input : Inputs.expand(paths)) {
+            sources.add(new Ingest.Source(input, role));
+        }
+    }
+
+    private void summary(PrintWriter out, Store store, Correlator.Result result, double seconds) throws SQLException {
+        out.printf("Database: %s (%.1f s)%n%n", store.path(), seconds);
+        out.println("Tunnels by status:");
+        long total = 0;
+        for (Map.Entry<String, Long> e : result.byStatus().entrySet()) {
+            out.printf("  %-16s %,10d%n", e.getKey(), e.getValue());
+            total += e.getValue();
+        }
+        out.printf("  %-16s %,10d%n%n", "total", total);
+        out.println("Squid clock offsets (squid - mesh):");
+        if (result.offsets().isEmpty()) {
+            out.println("  none estimated (no unambiguous gateway/Squid pairs)");
+        }
+        result.offsets().forEach(o -> out.println("  " + o));
+        out.println();
+        try (Statement s = store.connection().createStatement()) {
+            try (ResultSet rs = s.executeQuery("SELECT count(*), count(DISTINCT source_id) FROM rejects")) {
+                rs.next();
+                out.printf("Rejected lines: %,d in %d files (SELECT * FROM rejects)%n%n", rs.getLong(1), rs.getLong(2));
+            }
+            table(out, s, "Top clients:", """
+                    SELECT coalesce(pod, client_ip) AS client, count(*) AS tunnels, sum(bytes_down) AS bytes_down
+                    FROM tunnels WHERE sidecar_line IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5""");
+            table(out, s, "Top targets:", """
+                    SELECT connect_host || ':' || connect_port AS target, count(*) AS tunnels, sum(bytes_down) AS bytes_down
+                    FROM tunnels WHERE connect_host IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5""");
+        }
+        out.flush();
+    }
+
+    private static void table(PrintWriter out, Statement s, String title, String sql) throws SQLException {
+        out.println(title);
+        try (ResultSet rs = s.executeQuery(sql)) {
+            boolean any = false;
+            while (rs.next()) {
+                any = true;
+                out.printf("  %-48s %,8d tunnels %,16d bytes down%n", rs.getString(1), rs.getLong(2), rs.getLong(3));
+            }
+            if (!any) {
+                out.println("  none");
+            }
+        }
+        out.println();
+    }
+}

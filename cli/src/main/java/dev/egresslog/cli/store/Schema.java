@@ -1,0 +1,62 @@
+package dev.egresslog.cli.store;
+
+import dev.egresslog.parser.RecordColumns;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The database schema: the users' interface, documented in README.md. Log tables take their
+ * columns from {@link RecordColumns}, so `parse` output and the database use the same names.
+ */
+public final class Schema {
+    /** Bumped when a table changes incompatibly; a file with another version is refused. */
+    public static final int VERSION = 1;
+
+    private Schema() {
+    }
+
+    static String sqlType(String type) {
+        return switch (type) {
+            case "MAP" -> "MAP(VARCHAR, VARCHAR)";
+            default -> type;
+        };
+    }
+
+    private static String columns(List<? extends RecordColumns<?>> columns) {
+        return columns.stream().map(c -> "    \"" + c.name() + "\" " + sqlType(c.type())).collect(Collectors.joining(",\n"));
+    }
+
+    /** Origin columns except source and line, which every log table has first. */
+    private static String originColumns() {
+        return columns(RecordColumns.ORIGIN.stream().filter(c -> !c.name().equals("source") && !c.name().equals("line")).toList());
+    }
+
+    static List<String> ddl() {
+        return List.of(
+                """
+                CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
+                """
+                CREATE TABLE IF NOT EXISTS sources (
+                    source_id INTEGER PRIMARY KEY,
+                    path VARCHAR NOT NULL,
+                    fingerprint VARCHAR NOT NULL,
+                    head_hash VARCHAR NOT NULL,
+                    bytes BIGINT,
+                    lines BIGINT,
+                    records BIGINT,
+                    rejects BIGINT,
+                    kind VARCHAR,
+                    forced_role VARCHAR,
+                    role VARCHAR,
+                    proxy_address VARCHAR,
+                    clock_offset_ms BIGINT,
+                    added_at TIMESTAMP)""",
+                "CREATE TABLE IF NOT EXISTS envoy_log (\n    source_id INTEGER NOT NULL,\n    source VARCHAR NOT NULL,\n"
+                        + "    line BIGINT NOT NULL,\n" + originColumns() + ",\n" + columns(RecordColumns.ENVOY) + ",\n    raw VARCHAR)",
+                "CREATE TABLE IF NOT EXISTS squid_log (\n    source_id INTEGER NOT NULL,\n    source VARCHAR NOT NULL,\n"
+                        + "    line BIGINT NOT NULL,\n" + originColumns() + ",\n" + columns(RecordColumns.SQUID) + ",\n    raw VARCHAR)",
+                "CREATE TABLE IF NOT EXISTS rejects (\n    source_id INTEGER NOT NULL,\n    source VARCHAR NOT NULL,\n"
+                        + "    line BIGINT NOT NULL,\n" + originColumns() + ",\n" + columns(RecordColumns.REJECT) + ")");
+    }
+}

@@ -1,0 +1,373 @@
+package dev.egresslog.correlator;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Joins the hops of every tunnel, over the log tables of an egresslog database (envoy_log,
+ * squid_log, sources), and rebuilds the tunnels table. The work is a sequence of SQL stages, so
+ * that the database sorts, joins and spills to disk, and memory stays within its limit however
+ * large the input:
+ *
+ * <ol>
+ *   <li>hops: Envoy TCP lines with a role (sidecar or gateway), decided per emitting pod (or file)
+ *       from the addresses of its lines, its name, or the user's override;</li>
+ *   <li>offsets: each Squid source's clock offset, estimated from pairs that cannot be wrong (byte
+ *       counts that occur once, durations that agree), per hour so that drift is followed;</li>
+ *   <li>candidates: sidecar↔gateway pairs by address (or, under SNAT, by bytes and time), and
+ *       upstream hop↔Squid pairs by time, duration and bytes, each with a score and evidence;</li>
+ *   <li>assignment: each line in at most one pair, the best pairs first (mutual best, iterated:
+ *       the result of a global greedy assignment by score);</li>
+ *   <li>tunnels: chains and everything that did not join, with a status.</li>
+ * </ol>
+ */
+public final class Correlator {
+    /** Hop ids: source_id * 2^40 + line, unique across the database. */
+    static final String HID = "1099511627776";
+    /** Response flags meaning the hop could not reach its upstream. */
+    static final String CONNECT_FAILURE_FLAGS = "['UF', 'UH', 'URX', 'UO', 'NC', 'NR', 'UPE']";
+    /** Ports a forward proxy listens on, for recognising a sidecar that dials a proxy directly. */
+    static final String PROXY_PORTS = "(3128, 3129, 8080, 8118, 8888, 8000, 8081)";
+
+    private final Connection connection;
+    private final CorrelatorOptions options;
+    private final Consumer<String> progress;
+
+    public Correlator(Connection connection, CorrelatorOptions options, Consumer<String> progress) {
+        this.connection = requireNonNull(connection, "connection is null");
+        this.options = requireNonNull(options, "options is null");
+        this.progress = requireNonNull(progress, "progress is null");
+    }
+
+    /** Rebuilds the tunnels table and its views from all the lines the database holds. */
+    public Result run() throws SQLException {
+        stage("classifying Envoy lines", this::hops);
+        stage("estimating Squid clock offsets", this::offsets);
+        stage("pairing sidecars with gateways", this::sidecarGatewayCandidates);
+        stage("pairing upstream hops with Squid lines", this::proxyCandidates);
+        stage("assigning pairs", () -> {
+            assign("sg_cand", "shid", "ghid", "sg_match");
+            assign("pq_cand", "ehid", "qhid", "pq_match");
+        });
+        stage("building tunnels", this::tunnels);
+        Views.create(connection);
+        updateSources();
+        return result();
+    }
+
+    private interface Stage {
+        void run() throws SQLException;
+    }
+
+    private void stage(String name, Stage stage) throws SQLException {
+        long t0 = System.nanoTime();
+        stage.run();
+        progress.accept(String.format("%s (%.1f s)", name, (System.nanoTime() - t0) / 1e9));
+    }
+
+    private void exec(String sql) throws SQLException {
+        try (Statement s = connection.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    private long count(String sql) throws SQLException {
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Envoy TCP lines that may be hops of a proxy tunnel, with their role. */
+    private void hops() throws SQLException {
+        createOverrideTable();
+        exec("""
+                CREATE OR REPLACE TEMP TABLE env AS
+                SELECT e.source_id::BIGINT * %s + e.line AS hid, e.source_id, e.line, e.source,
+                       coalesce(e.pod, e.source) AS emitter, e.pod, e.namespace,
+                       epoch_ms(e.start_time) AS t0, e.duration AS dur,
+                       coalesce(e.bytes_received, 0) AS up, coalesce(e.bytes_sent, 0) AS down,
+                       e.response_flags AS flags, e.upstream_host AS uh, e.upstream_local_address AS ula,
+                       e.downstream_local_address AS dla, e.downstream_remote_address AS dra,
+                       e.downstream_remote_ip AS dra_ip, e.downstream_remote_port AS dra_port,
+                       e.upstream_host_port AS uh_port,
+                       CASE
+                         -- a sidecar's outbound socket and the app's socket share the pod's IP
+                         WHEN e.upstream_local_ip = e.downstream_remote_ip
+                              AND e.downstream_local_ip IS DISTINCT FROM e.upstream_local_ip THEN 'sidecar'
+                         -- a gateway's outbound socket and its listener share the gateway pod's IP
+                         WHEN e.upstream_local_ip = e.downstream_local_ip
+                              AND e.downstream_remote_ip IS DISTINCT FROM e.upstream_local_ip THEN 'gateway'
+                         WHEN e.cluster_host ILIKE '%%egress%%gateway%%' THEN 'sidecar'
+                       END AS hint,
+                       s.forced_role
+                FROM envoy_log e JOIN sources s USING (source_id)
+                WHERE e.method IS NULL AND coalesce(e.response_code, 0) = 0
+                  AND e.start_time IS NOT NULL AND e.duration IS NOT NULL
+                  AND e.requested_server_name IS NULL
+                  AND coalesce(e.cluster_direction, '') NOT LIKE 'inbound%%'
+                  AND coalesce(e.upstream_cluster, '') NOT LIKE 'Inbound%%'
+                """.formatted(HID));
+        exec("""
+                CREATE OR REPLACE TEMP TABLE emitters AS
+                SELECT emitter,
+                       CASE WHEN emitter ILIKE '%egress%gateway%' THEN 'gateway'
+                            WHEN count(*) FILTER (WHERE hint = 'gateway') > count(*) FILTER (WHERE hint = 'sidecar') THEN 'gateway'
+                            WHEN count(*) FILTER (WHERE hint = 'sidecar') > 0 THEN 'sidecar'
+                       END AS role
+                FROM env GROUP BY emitter
+                """);
+        exec("""
+                CREATE OR REPLACE TEMP TABLE hops AS
+                SELECT env.*, coalesce(env.forced_role, m.role) AS role
+                FROM env JOIN emitters m USING (emitter)
+                """);
+        // upstream hops: what talks to a proxy (gateways, and sidecars that dial a proxy directly)
+        exec("""
+                CREATE OR REPLACE TEMP TABLE upstream AS
+                SELECT * FROM hops
+                WHERE uh IS NOT NULL AND uh NOT LIKE 'envoy://%%'
+                  AND (role = 'gateway' OR (role = 'sidecar' AND uh = dla AND (uh_port IN %s OR uh IN (SELECT addr FROM proxy_override))))
+                """.formatted(PROXY_PORTS));
+        exec("""
+                CREATE OR REPLACE TEMP TABLE sq AS
+                SELECT q.source_id::BIGINT * %s + q.line AS hid, q.source_id, q.line, q.source,
+                       epoch_ms(q.end_time) - coalesce(q.elapsed_ms, 0) AS t0, coalesce(q.elapsed_ms, 0) AS dur,
+                       coalesce(q.bytes, 0) AS bytes, q.request_bytes, q.client_ip, q.client_port, q.result_code,
+                       q.http_status, q.method, q.url, q.connect_host, q.connect_port, q.server_ip, q.hierarchy
+                FROM squid_log q WHERE q.end_time IS NOT NULL
+                """.formatted(HID));
+    }
+
+    private void createOverrideTable() throws SQLException {
+        exec("CREATE OR REPLACE TEMP TABLE proxy_override (addr VARCHAR)");
+        try (PreparedStatement ps = connection.prepareStatement("INSERT INTO proxy_override VALUES (?)")) {
+            for (String address : options.proxyAddresses()) {
+                ps.setString(1, address);
+                ps.executeUpdate();
+            }
+        }
+        exec("CREATE OR REPLACE TEMP TABLE squid_proxy_override (path VARCHAR, addr VARCHAR)");
+        try (PreparedStatement ps = connection.prepareStatement("INSERT INTO squid_proxy_override VALUES (?, ?)")) {
+            for (String pair : options.squidProxyMap()) {
+                int eq = pair.lastIndexOf('=');
+                ps.setString(1, pair.substring(0, eq));
+                ps.setString(2, pair.substring(eq + 1));
+                ps.executeUpdate();
+            }
+        }
+    }
+
+    /**
+     * Clock offset of each Squid source: squid time − mesh time, from pairs whose byte count occurs
+     * at most twice on each side and whose durations agree. The offset is the densest 100 ms
+     * bucket of their differences, refined by the median around it, overall and per hour.
+     */
+    private void offsets() throws SQLException {
+        exec("""
+                CREATE OR REPLACE TEMP TABLE offset_pairs AS
+                WITH e AS (SELECT hid, t0, dur, down, uh FROM upstream WHERE down > 39
+                           QUALIFY count(*) OVER (PARTITION BY down) <= 2),
+                     q AS (SELECT hid, source_id, t0, dur, bytes FROM sq WHERE bytes > 39
+                           QUALIFY count(*) OVER (PARTITION BY source_id, bytes) <= 2),
+                     pairs AS (
+                       SELECT q.source_id, e.uh, q.t0 - e.t0 AS delta, q.t0 AS qt, e.dur AS edur, q.dur AS qdur
+                       FROM e JOIN q ON q.bytes = e.down
+                       UNION ALL
+                       SELECT q.source_id, e.uh, q.t0 - e.t0, q.t0, e.dur, q.dur
+                       FROM e JOIN q ON q.bytes = e.down - 39)
+                SELECT * FROM pairs
+                WHERE abs(delta) <= %d AND abs(edur - qdur) <= 50 + edur // 50
+                """.formatted(options.maxSkewMs()));
+        exec("""
+                CREATE OR REPLACE TEMP TABLE offset_mode AS
+                SELECT source_id, arg_max(bucket, n) * 100 AS mode_ms, max(n) AS support
+                FROM (SELECT source_id, round(delta / 100.0)::BIGINT AS bucket, count(*) AS n
+                      FROM offset_pairs GROUP BY ALL)
+                GROUP BY source_id
+                """);
+        exec("""
+                CREATE OR REPLACE TEMP TABLE source_offset AS
+                SELECT p.source_id, median(p.delta)::BIGINT AS offset_ms, count(*) AS support
+                FROM offset_pairs p JOIN offset_mode m USING (source_id)
+                WHERE abs(p.delta - m.mode_ms) <= 500
+                GROUP BY p.source_id
+                """);
+        exec("""
+                CREATE OR REPLACE TEMP TABLE hour_offset AS
+                SELECT p.source_id, p.qt // 3600000 AS hour, median(p.delta)::BIGINT AS offset_ms
+                FROM offset_pairs p JOIN source_offset o USING (source_id)
+                WHERE abs(p.delta - o.offset_ms) <= 2000
+                GROUP BY ALL HAVING count(*) >= 3
+                """);
+        // which proxy addresses each Squid source serves, as its certain pairs show
+        exec("""
+                CREATE OR REPLACE TEMP TABLE source_proxy AS
+                SELECT p.source_id, p.uh AS addr, count(*) AS n
+                FROM offset_pairs p JOIN source_offset o USING (source_id)
+                WHERE abs(p.delta - o.offset_ms) <= 500
+                GROUP BY ALL
+                """);
+        exec("""
+                CREATE OR REPLACE TEMP TABLE sq_mesh AS
+                SELECT sq.*, coalesce(h.offset_ms, o.offset_ms, 0) AS offset_ms,
+                       sq.t0 - coalesce(h.offset_ms, o.offset_ms, 0) AS tm
+                FROM sq LEFT JOIN source_offset o USING (source_id)
+                        LEFT JOIN hour_offset h ON h.source_id = sq.source_id AND h.hour = sq.t0 // 3600000
+                """);
+    }
+
+    /** Sidecar lines and the gateway lines that accepted their connections. */
+    private void sidecarGatewayCandidates() throws SQLException {
+        long window = options.meshWindowMs();
+        exec("""
+                CREATE OR REPLACE TEMP TABLE sg_cand AS
+                WITH s AS (SELECT * FROM hops WHERE role = 'sidecar'),
+                     g AS (SELECT * FROM hops WHERE role = 'gateway'),
+                     by_address AS (
+                       SELECT s.hid AS shid, g.hid AS ghid, 'address' AS key,
+                              g.t0 - s.t0 AS dt, g.down - s.down AS db, g.up - s.up AS dbu, g.dur - s.dur AS dd
+                       FROM s JOIN g ON g.dra = s.ula AND g.t0 BETWEEN s.t0 - %1$d AND s.t0 + %1$d),
+                     -- SNAT: the gateway sees an address no sidecar line has; bytes, time and duration decide
+                     snat_g AS (SELECT g.*, unnest([g.t0 // 1000 - 1, g.t0 // 1000, g.t0 // 1000 + 1]) AS b
+                                FROM g WHERE g.dra IS NULL OR g.dra_ip NOT IN (SELECT DISTINCT split_part(ula, ':', 1) FROM s WHERE ula IS NOT NULL)),
+                     by_bytes AS (
+                       SELECT s.hid, g.hid, 'bytes', g.t0 - s.t0, g.down - s.down, g.up - s.up, g.dur - s.dur
+                       FROM (SELECT *, t0 // 1000 AS b FROM s) s JOIN snat_g g ON g.b = s.b
+                       WHERE abs(g.t0 - s.t0) <= 1000 AND g.down - s.down BETWEEN 0 AND 2048
+                         AND g.up - s.up BETWEEN 0 AND 2048 AND abs(g.dur - s.dur) <= 100 + s.dur // 50)
+                SELECT *,
+                       (CASE key WHEN 'address' THEN 0.6 ELSE 0.3 END)
+                       + 0.2 * exp(-abs(dt) / 500.0)
+                       + 0.1 * (CASE WHEN db = 0 AND dbu = 0 THEN 1.0
+                                     WHEN db BETWEEN 0 AND 2048 AND dbu BETWEEN 0 AND 2048 THEN 0.8
+                                     WHEN db < 0 THEN 0.5 ELSE 0.2 END)
+                       + 0.1 * exp(-abs(dd) / 200.0) AS score
+                FROM (SELECT * FROM by_address UNION ALL SELECT * FROM by_bytes)
+                """.formatted(window));
+    }
+
+    /** Upstream hops (gateways, and sidecars dialling a proxy) and the Squid lines of the same connections. */
+    private void proxyCandidates() throws SQLException {
+        long window = options.proxyWindowMs();
+        exec("""
+                CREATE OR REPLACE TEMP TABLE pq_cand AS
+                WITH e AS (SELECT *, unnest([t0 // %1$d - 1, t0 // %1$d, t0 // %1$d + 1]) AS b FROM upstream),
+                     q AS (SELECT *, tm // %1$d AS b FROM sq_mesh),
+                     overridden AS (SELECT s.source_id, o.addr FROM squid_proxy_override o JOIN sources s ON s.path = o.path),
+                     allowed AS (SELECT source_id, addr FROM source_proxy
+                                 WHERE source_id NOT IN (SELECT source_id FROM overridden)
+                                 QUALIFY n * 10 >= max(n) OVER (PARTITION BY source_id)
+                                 UNION ALL SELECT * FROM overridden),
+                     pairs AS (
+                       SELECT e.hid AS ehid, q.hid AS qhid, e.uh, q.source_id, e.role,
+                              q.tm - e.t0 AS dt, e.down - q.bytes AS db, e.dur - q.dur AS dd,
+                              q.http_status, q.bytes AS qbytes, e.dur AS edur
+                       FROM e JOIN q ON q.b = e.b
+                       WHERE abs(q.tm - e.t0) <= %1$d AND abs(e.dur - q.dur) <= 250 + e.dur // 20)
+                SELECT p.* EXCLUDE (http_status, qbytes, edur, role), 'time+bytes' AS key,
+                       0.35 * exp(-abs(dt - 15) / 250.0)
+                       + 0.40 * (CASE WHEN db = 0 THEN 1.0
+                                      WHEN db = 39 THEN 0.95
+                                      WHEN qbytes = 0 AND http_status >= 500 THEN 0.8
+                                      WHEN db < 0 THEN 0.6
+                                      ELSE 0.3 END)
+                       + 0.25 * exp(-abs(dd) / 100.0) AS score
+                FROM pairs p
+                WHERE (NOT EXISTS (SELECT 1 FROM allowed a WHERE a.source_id = p.source_id)
+                       OR EXISTS (SELECT 1 FROM allowed a WHERE a.source_id = p.source_id AND a.addr = p.uh))
+                  -- a sidecar dialling some address directly is a bypass only with byte evidence
+                  AND (p.role = 'gateway' OR p.db IN (0, 39) OR p.http_status >= 400)
+                """.formatted(window));
+    }
+
+    /**
+     * Keeps, round after round, the pairs that are the best for both their lines, then drops
+     * every other pair of those lines. Each line ends in at most one pair; with distinct scores
+     * this is exactly the greedy assignment by descending score.
+     */
+    private void assign(String candidates, String left, String right, String matches) throws SQLException {
+        exec("CREATE OR REPLACE TEMP TABLE " + matches + " AS SELECT * FROM " + candidates + " LIMIT 0");
+        exec("CREATE OR REPLACE TEMP TABLE remaining AS SELECT * FROM " + candidates);
+        for (int round = 0; round < 50; round++) {
+            long before = count("SELECT count(*) FROM " + matches);
+            exec("""
+                    INSERT INTO %3$s
+                    SELECT * EXCLUDE (ra, rb) FROM (
+                      SELECT *, row_number() OVER (PARTITION BY %1$s ORDER BY score DESC, %2$s) AS ra,
+                                row_number() OVER (PARTITION BY %2$s ORDER BY score DESC, %1$s) AS rb
+                      FROM remaining)
+                    WHERE ra = 1 AND rb = 1
+                    """.formatted(left, right, matches));
+            long after = count("SELECT count(*) FROM " + matches);
+            if (after == before) {
+                break;
+            }
+            exec("""
+                    CREATE OR REPLACE TEMP TABLE remaining AS
+                    SELECT r.* FROM remaining r
+                    WHERE r.%1$s NOT IN (SELECT %1$s FROM %3$s) AND r.%2$s NOT IN (SELECT %2$s FROM %3$s)
+                    """.formatted(left, right, matches));
+            if (count("SELECT count(*) FROM remaining") == 0) {
+                break;
+            }
+        }
+        exec("DROP TABLE IF EXISTS remaining");
+    }
+
+    private void tunnels() throws SQLException {
+        exec(TunnelSql.create(CONNECT_FAILURE_FLAGS));
+    }
+
+    private void updateSources() throws SQLException {
+        exec("""
+                UPDATE sources SET clock_offset_ms = o.offset_ms
+                FROM source_offset o WHERE o.source_id = sources.source_id
+                """);
+        exec("""
+                UPDATE sources SET proxy_address = p.addr
+                FROM (SELECT source_id, arg_max(addr, n) AS addr FROM source_proxy GROUP BY source_id) p
+                WHERE p.source_id = sources.source_id
+                """);
+        exec("""
+                UPDATE sources SET role = r.role
+                FROM (SELECT source_id, CASE WHEN count(DISTINCT role) = 1 THEN any_value(role) ELSE 'mixed' END AS role
+                      FROM hops WHERE role IS NOT NULL GROUP BY source_id) r
+                WHERE r.source_id = sources.source_id
+                """);
+        exec("UPDATE sources SET role = 'squid' WHERE source_id IN (SELECT DISTINCT source_id FROM squid_log) AND role IS NULL");
+    }
+
+    /** Tunnels by status and the offset of each Squid source, for the summary. */
+    public record Result(Map<String, Long> byStatus, List<String> offsets) {
+    }
+
+    private Result result() throws SQLException {
+        Map<String, Long> byStatus = new LinkedHashMap<>();
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT status, count(*) FROM tunnels GROUP BY status ORDER BY count(*) DESC, status")) {
+            while (rs.next()) {
+                byStatus.put(rs.getString(1), rs.getLong(2));
+            }
+        }
+        List<String> offsets = new ArrayList<>();
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("""
+                     SELECT s.path, o.offset_ms, o.support FROM source_offset o JOIN sources s USING (source_id) ORDER BY s.path""")) {
+            while (rs.next()) {
+                offsets.add(String.format("%s: %+.3f s (from %d certain pairs)", rs.getString(1), rs.getLong(2) / 1000.0, rs.getLong(3)));
+            }
+        }
+        return new Result(byStatus, offsets);
+    }
+}

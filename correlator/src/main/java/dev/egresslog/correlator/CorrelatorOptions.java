@@ -1,0 +1,30 @@
+package dev.egresslog.correlator;
+
+import java.util.List;
+
+/**
+ * Tolerances of the joins and the user's overrides.
+ *
+ * @param maxSkewMs        largest Squid clock offset searched for (either sign)
+ * @param proxyWindowMs    largest start-time difference of an upstream hop and its Squid line, once the offset is removed
+ * @param meshWindowMs     largest start-time difference of a sidecar line and its gateway line (node clocks)
+ * @param proxyAddresses   proxy addresses given by the user, added to the learned ones
+ * @param squidProxyMap    "SOURCE_PATH=ADDRESS" pairs: which proxy address a Squid file serves, overriding what is learned
+ */
+public record CorrelatorOptions(long maxSkewMs, long proxyWindowMs, long meshWindowMs, List<String> proxyAddresses,
+                                List<String> squidProxyMap) {
+    public static final CorrelatorOptions DEFAULT = new CorrelatorOptions(15 * 60_000, 1_500, 2_000, List.of(), List.of());
+
+    public CorrelatorOptions {
+        proxyAddresses = List.copyOf(proxyAddresses);
+        squidProxyMap = List.copyOf(squidProxyMap);
+        for (String pair : squidProxyMap) {
+            if (pair.lastIndexOf('=') <= 0 || pair.endsWith("=")) {
+                throw new IllegalArgumentException("expected SQUID_FILE=PROXY_ADDRESS, found '" + pair + "'");
+            }
+        }
+        if (maxSkewMs <= 0 || proxyWindowMs <= 0 || meshWindowMs <= 0) {
+            throw new IllegalArgumentException("tolerances must be positive");
+        }
+    }
+}
