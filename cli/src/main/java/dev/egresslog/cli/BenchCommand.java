@@ -15,6 +15,7 @@ import picocli.CommandLine.Spec;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,8 +30,88 @@ import java.util.function.Supplier;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks. Numbers are printed, never asserted.",
-        subcommands = {BenchCommand.Parse.class})
+        subcommands = {BenchCommand.Parse.class, BenchCommand.Trace.class})
 final class BenchCommand {
+
+    /** Peak resident memory of this process in MB, from /proc (Linux), or -1. */
+    static long peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not Linux: reported as unknown
+        }
+        return -1;
+    }
+
+    @Command(name = "trace", mixinStandardHelpOptions = true,
+            description = "Simulates a mesh, runs trace on its logs, and prints speed, peak memory, and precision and "
+                    + "recall against the simulation's truth.")
+    static final class Trace implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @picocli.CommandLine.Mixin
+        SimulateCommand.SimulationOptions simulation;
+
+        @Option(names = "--dir", paramLabel = "DIR",
+                description = "Where to write the logs and the database (default: a temporary directory, deleted after).")
+        Path dir;
+
+        @Option(names = "--memory-limit", paramLabel = "SIZE", defaultValue = "512MB",
+                description = "DuckDB's memory limit (default: ${DEFAULT-VALUE}).")
+        String memoryLimit;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            boolean temporary = dir == null;
+            Path root = temporary ? Files.createTempDirectory("egresslog-bench-") : dir;
+            try {
+                Path logs = root.resolve("logs");
+                long t0 = System.nanoTime();
+                var summary = dev.egresslog.cli.sim.MeshSimulator.run(simulation.config(), logs);
+                long bytes;
+                try (var files = Files.walk(logs)) {
+                    bytes = files.filter(Files::isRegularFile).filter(p -> !p.endsWith("truth.jsonl")).mapToLong(p -> p.toFile().length()).sum();
+                }
+                out.printf("simulated %,d tunnels: %,d lines, %.1f MB, in %.1f s; Squid skew up to ±%.0f s, %.1f %% lines lost%n",
+                        summary.tunnels(), summary.lines(), bytes / 1e6, (System.nanoTime() - t0) / 1e9, simulation.skew,
+                        simulation.loss * 100);
+                out.flush();
+                Path db = root.resolve("bench.duckdb");
+                Files.deleteIfExists(db);
+                StringWriter traceOut = new StringWriter();
+                var cli = Main.createCommandLine();
+                cli.setOut(new PrintWriter(traceOut));
+                cli.setErr(new PrintWriter(new StringWriter()));
+                long t1 = System.nanoTime();
+                int exit = cli.execute("trace", "--db", db.toString(), "--memory-limit", memoryLimit, logs.toString());
+                double seconds = (System.nanoTime() - t1) / 1e9;
+                if (exit != 0) {
+                    out.println("trace failed: " + traceOut);
+                    return ExitCodes.FAILURE;
+                }
+                out.printf("trace: %.1f s end to end (parse, store, join), %,.0f lines/s, %.1f MB/s; peak RSS %d MB%n%n",
+                        seconds, summary.lines() / seconds, bytes / 1e6 / seconds, peakRssMb());
+                try (var c = dev.egresslog.cli.store.Store.openReadOnly(db)) {
+                    out.print(dev.egresslog.cli.sim.Evaluation.format(
+                            dev.egresslog.cli.sim.Evaluation.evaluate(logs, logs.toString() + "/", c)));
+                }
+                out.flush();
+                return ExitCodes.OK;
+            } finally {
+                if (temporary) {
+                    try (var walk = Files.walk(root)) {
+                        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                    }
+                }
+            }
+        }
+    }
 
     @Command(name = "parse", mixinStandardHelpOptions = true,
             description = "Parser throughput on generated Envoy (Istio 1.9+ TEXT) and Squid native lines: "

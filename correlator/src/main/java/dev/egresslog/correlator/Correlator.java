@@ -176,15 +176,15 @@ public final class Correlator {
     private void offsets() throws SQLException {
         exec("""
                 CREATE OR REPLACE TEMP TABLE offset_pairs AS
-                WITH e AS (SELECT hid, t0, dur, down, uh FROM upstream WHERE down > 39
+                WITH e AS (SELECT hid, emitter, t0, dur, down, uh FROM upstream WHERE down > 39
                            QUALIFY count(*) OVER (PARTITION BY down) <= 2),
-                     q AS (SELECT hid, source_id, t0, dur, bytes FROM sq WHERE bytes > 39
+                     q AS (SELECT hid, source_id, client_ip, t0, dur, bytes FROM sq WHERE bytes > 39
                            QUALIFY count(*) OVER (PARTITION BY source_id, bytes) <= 2),
                      pairs AS (
-                       SELECT q.source_id, e.uh, q.t0 - e.t0 AS delta, q.t0 AS qt, e.dur AS edur, q.dur AS qdur
+                       SELECT q.source_id, e.uh, e.emitter, q.client_ip, q.t0 - e.t0 AS delta, q.t0 AS qt, e.dur AS edur, q.dur AS qdur
                        FROM e JOIN q ON q.bytes = e.down
                        UNION ALL
-                       SELECT q.source_id, e.uh, q.t0 - e.t0, q.t0, e.dur, q.dur
+                       SELECT q.source_id, e.uh, e.emitter, q.client_ip, q.t0 - e.t0, q.t0, e.dur, q.dur
                        FROM e JOIN q ON q.bytes = e.down - 39)
                 SELECT * FROM pairs
                 WHERE abs(delta) <= %d AND abs(edur - qdur) <= 50 + edur // 50
@@ -216,6 +216,14 @@ public final class Correlator {
                 SELECT p.source_id, p.uh AS addr, count(*) AS n
                 FROM offset_pairs p JOIN source_offset o USING (source_id)
                 WHERE abs(p.delta - o.offset_ms) <= 500
+                GROUP BY ALL
+                """);
+        // the address Squid sees for each emitter (after SNAT: its node), as its certain pairs show
+        exec("""
+                CREATE OR REPLACE TEMP TABLE emitter_client AS
+                SELECT p.emitter, p.client_ip, count(*) AS n
+                FROM offset_pairs p JOIN source_offset o USING (source_id)
+                WHERE abs(p.delta - o.offset_ms) <= 500 AND p.client_ip IS NOT NULL
                 GROUP BY ALL
                 """);
         exec("""
@@ -262,7 +270,9 @@ public final class Correlator {
         long window = options.proxyWindowMs();
         exec("""
                 CREATE OR REPLACE TEMP TABLE pq_cand AS
-                WITH e AS (SELECT *, unnest([t0 // %1$d - 1, t0 // %1$d, t0 // %1$d + 1]) AS b FROM upstream),
+                WITH e AS (SELECT *, unnest([t0 // %1$d - 1, t0 // %1$d, t0 // %1$d + 1]) AS b FROM upstream
+                           -- a hop that could not connect never reached Squid
+                           WHERE NOT list_has_any(flags, %2$s)),
                      q AS (SELECT *, tm // %1$d AS b FROM sq_mesh),
                      overridden AS (SELECT s.source_id, o.addr FROM squid_proxy_override o JOIN sources s ON s.path = o.path),
                      allowed AS (SELECT source_id, addr FROM source_proxy
@@ -272,23 +282,31 @@ public final class Correlator {
                      pairs AS (
                        SELECT e.hid AS ehid, q.hid AS qhid, e.uh, q.source_id, e.role,
                               q.tm - e.t0 AS dt, e.down - q.bytes AS db, e.dur - q.dur AS dd,
-                              q.http_status, q.bytes AS qbytes, e.dur AS edur
+                              q.http_status, q.bytes AS qbytes, e.dur AS edur,
+                              CASE WHEN ec.client_ip IS NOT NULL THEN 1.0
+                                   WHEN e.emitter IN (SELECT emitter FROM emitter_client) THEN 0.0
+                                   ELSE 0.5 END AS client_score
                        FROM e JOIN q ON q.b = e.b
+                       LEFT JOIN emitter_client ec ON ec.emitter = e.emitter AND ec.client_ip = q.client_ip
                        WHERE abs(q.tm - e.t0) <= %1$d AND abs(e.dur - q.dur) <= 250 + e.dur // 20)
-                SELECT p.* EXCLUDE (http_status, qbytes, edur, role), 'time+bytes' AS key,
-                       0.35 * exp(-abs(dt - 15) / 250.0)
-                       + 0.40 * (CASE WHEN db = 0 THEN 1.0
-                                      WHEN db = 39 THEN 0.95
+                SELECT p.* EXCLUDE (http_status, qbytes, edur, role, client_score),
+                       CASE WHEN client_score = 1.0 THEN 'time+bytes+client' ELSE 'time+bytes' END AS key,
+                       0.30 * exp(-abs(dt) / 100.0)
+                       + 0.20 * client_score
+                       + 0.35 * (CASE WHEN db = 0 OR db = 39 THEN 1.0
+                                      -- a constant overhead on the gateway's mesh side (Istio peer metadata)
+                                      WHEN db BETWEEN 1 AND 2048 THEN 0.9
                                       WHEN qbytes = 0 AND http_status >= 500 THEN 0.8
-                                      WHEN db < 0 THEN 0.6
-                                      ELSE 0.3 END)
-                       + 0.25 * exp(-abs(dd) / 100.0) AS score
+                                      -- a client abort: Squid wrote more than reached the client
+                                      WHEN db < 0 THEN 0.3 * exp(db / (1.0 + qbytes))
+                                      ELSE 0.1 END)
+                       + 0.15 * exp(-abs(dd) / 100.0) AS score
                 FROM pairs p
                 WHERE (NOT EXISTS (SELECT 1 FROM allowed a WHERE a.source_id = p.source_id)
                        OR EXISTS (SELECT 1 FROM allowed a WHERE a.source_id = p.source_id AND a.addr = p.uh))
                   -- a sidecar dialling some address directly is a bypass only with byte evidence
                   AND (p.role = 'gateway' OR p.db IN (0, 39) OR p.http_status >= 400)
-                """.formatted(window));
+                """.formatted(window, CONNECT_FAILURE_FLAGS));
     }
 
     /**
