@@ -36,6 +36,11 @@ public final class Correlator {
     static final String HID = "1099511627776";
     /** Response flags meaning the hop could not reach its upstream. */
     static final String CONNECT_FAILURE_FLAGS = "['UF', 'UH', 'URX', 'UO', 'NC', 'NR', 'UPE']";
+    /**
+     * Pairs scoring less are not joined: the true pair's line is more likely lost. A true pair
+     * scores above 0.8 (time within tens of ms, bytes and duration agreeing).
+     */
+    static final double MIN_PROXY_SCORE = 0.5;
     /** Ports a forward proxy listens on, for recognising a sidecar that dials a proxy directly. */
     static final String PROXY_PORTS = "(3128, 3129, 8080, 8118, 8888, 8000, 8081)";
 
@@ -52,12 +57,15 @@ public final class Correlator {
     /** Rebuilds the tunnels table and its views from all the lines the database holds. */
     public Result run() throws SQLException {
         stage("classifying Envoy lines", this::hops);
+        stage("pairing sidecars with gateways", () -> {
+            sidecarGatewayCandidates();
+            assign("sg_cand", "shid", "ghid", "sg_match", 0.5);
+            upstream();
+        });
         stage("estimating Squid clock offsets", this::offsets);
-        stage("pairing sidecars with gateways", this::sidecarGatewayCandidates);
-        stage("pairing upstream hops with Squid lines", this::proxyCandidates);
-        stage("assigning pairs", () -> {
-            assign("sg_cand", "shid", "ghid", "sg_match");
-            assign("pq_cand", "ehid", "qhid", "pq_match");
+        stage("pairing upstream hops with Squid lines", () -> {
+            proxyCandidates();
+            assign("pq_cand", "ehid", "qhid", "pq_match", MIN_PROXY_SCORE);
         });
         stage("building tunnels", this::tunnels);
         Views.create(connection);
@@ -132,13 +140,6 @@ public final class Correlator {
                 SELECT env.*, coalesce(env.forced_role, m.role) AS role
                 FROM env JOIN emitters m USING (emitter)
                 """);
-        // upstream hops: what talks to a proxy (gateways, and sidecars that dial a proxy directly)
-        exec("""
-                CREATE OR REPLACE TEMP TABLE upstream AS
-                SELECT * FROM hops
-                WHERE uh IS NOT NULL AND uh NOT LIKE 'envoy://%%'
-                  AND (role = 'gateway' OR (role = 'sidecar' AND uh = dla AND (uh_port IN %s OR uh IN (SELECT addr FROM proxy_override))))
-                """.formatted(PROXY_PORTS));
         exec("""
                 CREATE OR REPLACE TEMP TABLE sq AS
                 SELECT q.source_id::BIGINT * %s + q.line AS hid, q.source_id, q.line, q.source,
@@ -147,6 +148,24 @@ public final class Correlator {
                        q.http_status, q.method, q.url, q.connect_host, q.connect_port, q.server_ip, q.hierarchy
                 FROM squid_log q WHERE q.end_time IS NOT NULL
                 """.formatted(HID));
+    }
+
+    /**
+     * Upstream hops: what talks to a proxy (gateways, and sidecars that dial a proxy directly).
+     * {@code down} is what the client received: a gateway joined to its sidecar takes the
+     * sidecar's count, which Squid's equals even when the mesh hop adds Istio's peer-metadata bytes.
+     */
+    private void upstream() throws SQLException {
+        exec("""
+                CREATE OR REPLACE TEMP TABLE upstream AS
+                SELECT h.* REPLACE (coalesce(s.down, h.down) AS down)
+                FROM hops h
+                LEFT JOIN sg_match m ON m.ghid = h.hid
+                LEFT JOIN hops s ON s.hid = m.shid
+                WHERE h.uh IS NOT NULL AND h.uh NOT LIKE 'envoy://%%'
+                  AND (h.role = 'gateway'
+                       OR (h.role = 'sidecar' AND h.uh = h.dla AND (h.uh_port IN %s OR h.uh IN (SELECT addr FROM proxy_override))))
+                """.formatted(PROXY_PORTS));
     }
 
     private void createOverrideTable() throws SQLException {
@@ -314,9 +333,9 @@ public final class Correlator {
      * every other pair of those lines. Each line ends in at most one pair; with distinct scores
      * this is exactly the greedy assignment by descending score.
      */
-    private void assign(String candidates, String left, String right, String matches) throws SQLException {
+    private void assign(String candidates, String left, String right, String matches, double minScore) throws SQLException {
         exec("CREATE OR REPLACE TEMP TABLE " + matches + " AS SELECT * FROM " + candidates + " LIMIT 0");
-        exec("CREATE OR REPLACE TEMP TABLE remaining AS SELECT * FROM " + candidates);
+        exec("CREATE OR REPLACE TEMP TABLE remaining AS SELECT * FROM " + candidates + " WHERE score >= " + minScore);
         for (int round = 0; round < 50; round++) {
             long before = count("SELECT count(*) FROM " + matches);
             exec("""
