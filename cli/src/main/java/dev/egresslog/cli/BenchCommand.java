@@ -73,10 +73,10 @@ final class BenchCommand {
             try {
                 Path logs = root.resolve("logs");
                 long t0 = System.nanoTime();
-                var summary = dev.egresslog.cli.sim.MeshSimulator.run(simulation.config(), logs);
+                var summary = dev.egresslog.cli.sim.MeshSimulator.run(simulation.config(), root);
                 long bytes;
                 try (var files = Files.walk(logs)) {
-                    bytes = files.filter(Files::isRegularFile).filter(p -> !p.endsWith("truth.jsonl")).mapToLong(p -> p.toFile().length()).sum();
+                    bytes = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
                 }
                 out.printf("simulated %,d tunnels: %,d lines, %.1f MB, in %.1f s; Squid skew up to ±%.0f s, %.1f %% lines lost%n",
                         summary.tunnels(), summary.lines(), bytes / 1e6, (System.nanoTime() - t0) / 1e9, simulation.skew,
@@ -99,7 +99,7 @@ final class BenchCommand {
                         seconds, summary.lines() / seconds, bytes / 1e6 / seconds, peakRssMb());
                 try (var c = dev.egresslog.cli.store.Store.openReadOnly(db)) {
                     out.print(dev.egresslog.cli.sim.Evaluation.format(
-                            dev.egresslog.cli.sim.Evaluation.evaluate(logs, logs.toString() + "/", c)));
+                            dev.egresslog.cli.sim.Evaluation.evaluate(root, logs.toString() + "/", c)));
                 }
                 out.flush();
                 return ExitCodes.OK;

@@ -116,6 +116,7 @@ final class Ingest {
         long rejects = 0;
         int finished = 0;
         long lastReport = System.nanoTime();
+        List<Batch> lasts = new ArrayList<>();
         try (Store.LogAppender appender = store.appender()) {
             while (finished < todo.size()) {
                 Batch batch = queue.poll(200, TimeUnit.MILLISECONDS);
@@ -138,9 +139,7 @@ final class Ingest {
                     }
                 }
                 if (batch.last()) {
-                    appender.flush();
-                    store.finishSource(source.sourceId, source.fingerprint, source.headHash, source.bytes,
-                            batch.lines(), source.records, source.rejects, source.kind());
+                    lasts.add(batch);
                     records += source.records;
                     rejects += source.rejects;
                     finished++;
@@ -153,6 +152,12 @@ final class Ingest {
                     err.flush();
                 }
             }
+        }
+        // one flush for the whole run (closing the appender above): a flush per file cost more than the parsing
+        for (Batch last : lasts) {
+            Source source = last.source();
+            store.finishSource(source.sourceId, source.fingerprint, source.headHash, source.bytes, last.lines(),
+                    source.records, source.rejects, source.kind());
         }
         rethrowFailures(tasks);
         return new Totals(todo.size(), skipped, linesRead.get(), records, rejects, (System.nanoTime() - t0) / 1e9);

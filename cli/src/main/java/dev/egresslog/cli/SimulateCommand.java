@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "simulate", mixinStandardHelpOptions = true,
         description = "Writes realistic sidecar, egress gateway and Squid logs of a simulated mesh, with every trap "
-                + "of correlation, and truth.jsonl: which lines belong to which tunnel.")
+                + "of correlation into DIR/logs, and DIR/truth.jsonl: which lines belong to which tunnel.")
 final class SimulateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -31,8 +31,8 @@ final class SimulateCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         SimulationConfig config = simulation.config();
         MeshSimulator.Summary summary = MeshSimulator.run(config, out);
-        o.printf("wrote %,d lines (%,d lost on purpose) for %,d tunnels into %s%n", summary.lines(), summary.lostLines(),
-                summary.tunnels(), out);
+        o.printf("wrote %,d lines (%,d lost on purpose) for %,d tunnels into %s, and the truth into %s%n", summary.lines(),
+                summary.lostLines(), summary.tunnels(), out.resolve("logs"), out.resolve("truth.jsonl"));
         new TreeMap<>(summary.byStatus()).forEach((k, v) -> o.printf("  %-16s %,9d%n", k, v));
         o.flush();
         return ExitCodes.OK;

@@ -63,10 +63,7 @@ public final class Correlator {
             upstream();
         });
         stage("estimating Squid clock offsets", this::offsets);
-        stage("pairing upstream hops with Squid lines", () -> {
-            proxyCandidates();
-            assign("pq_cand", "ehid", "qhid", "pq_match", MIN_PROXY_SCORE);
-        });
+        stage("pairing upstream hops with Squid lines", this::proxyCandidates);
         stage("building tunnels", this::tunnels);
         Views.create(connection);
         updateSources();
@@ -83,9 +80,15 @@ public final class Correlator {
         progress.accept(String.format("%s (%.1f s)", name, (System.nanoTime() - t0) / 1e9));
     }
 
+    private static final boolean TIMING = System.getenv("EGRESSLOG_SQL_TIMING") != null;
+
     private void exec(String sql) throws SQLException {
+        long t0 = System.nanoTime();
         try (Statement s = connection.createStatement()) {
             s.execute(sql);
+        }
+        if (TIMING) {
+            progress.accept(String.format("  %.2f s: %s", (System.nanoTime() - t0) / 1e9, sql.strip().lines().findFirst().orElse("")));
         }
     }
 
@@ -208,6 +211,24 @@ public final class Correlator {
                 SELECT * FROM pairs
                 WHERE abs(delta) <= %d AND abs(edur - qdur) <= 50 + edur // 50
                 """.formatted(options.maxSkewMs()));
+        // A source none of whose byte counts is rare (a poller behind it, say) gets pairs of any
+        // byte count with durations that agree closely, from a sample of its lines: the true
+        // offset still stands out as the densest difference.
+        exec("""
+                INSERT INTO offset_pairs
+                WITH weak AS (SELECT DISTINCT source_id FROM sq
+                              WHERE source_id NOT IN (SELECT source_id FROM offset_pairs GROUP BY source_id HAVING count(*) >= 20)),
+                     q AS (SELECT * FROM sq WHERE source_id IN (SELECT source_id FROM weak) AND bytes > 39
+                           QUALIFY row_number() OVER (PARTITION BY source_id ORDER BY hash(hid)) <= 2000),
+                     e AS (SELECT hid, emitter, t0, dur, down, uh FROM upstream WHERE down > 39)
+                SELECT q.source_id, e.uh, e.emitter, q.client_ip, q.t0 - e.t0 AS delta, q.t0 AS qt, e.dur, q.dur
+                FROM e JOIN q ON q.bytes = e.down
+                WHERE abs(q.t0 - e.t0) <= %1$d AND abs(e.dur - q.dur) <= 10
+                UNION ALL
+                SELECT q.source_id, e.uh, e.emitter, q.client_ip, q.t0 - e.t0, q.t0, e.dur, q.dur
+                FROM e JOIN q ON q.bytes = e.down - 39
+                WHERE abs(q.t0 - e.t0) <= %1$d AND abs(e.dur - q.dur) <= 10
+                """.formatted(options.maxSkewMs()));
         exec("""
                 CREATE OR REPLACE TEMP TABLE offset_mode AS
                 SELECT source_id, arg_max(bucket, n) * 100 AS mode_ms, max(n) AS support
@@ -254,62 +275,109 @@ public final class Correlator {
                 """);
     }
 
-    /** Sidecar lines and the gateway lines that accepted their connections. */
+    /**
+     * Sidecar lines and the gateway lines that accepted their connections: by address (the
+     * sidecar's upstream socket is the gateway's downstream peer) within the mesh window; where
+     * SNAT hides that address, by bytes (equal, or off by the gateway's constant peer-metadata
+     * overhead learned from the address pairs), time and duration.
+     */
     private void sidecarGatewayCandidates() throws SQLException {
         long window = options.meshWindowMs();
         exec("""
+                CREATE OR REPLACE TEMP TABLE sg_address AS
+                WITH s AS (SELECT * FROM hops WHERE role = 'sidecar' AND ula IS NOT NULL),
+                     g AS (SELECT * FROM hops WHERE role = 'gateway' AND dra IS NOT NULL)
+                SELECT s.hid AS shid, g.hid AS ghid, 'address' AS key, g.emitter AS gemitter,
+                       g.t0 - s.t0 AS dt, g.down - s.down AS db, g.up - s.up AS dbu, g.dur - s.dur AS dd
+                FROM s JOIN g ON g.dra = s.ula
+                WHERE g.t0 BETWEEN s.t0 - %1$d AND s.t0 + %1$d
+                """.formatted(window));
+        // the constant a gateway adds to both counts (Istio peer metadata), as its address pairs show
+        exec("""
+                CREATE OR REPLACE TEMP TABLE gateway_overhead AS
+                SELECT gemitter AS emitter, mode(db) AS db, mode(dbu) AS dbu FROM sg_address
+                WHERE abs(dt) <= 100 GROUP BY gemitter
+                """);
+        exec("""
                 CREATE OR REPLACE TEMP TABLE sg_cand AS
-                WITH s AS (SELECT * FROM hops WHERE role = 'sidecar'),
-                     g AS (SELECT * FROM hops WHERE role = 'gateway'),
-                     by_address AS (
-                       SELECT s.hid AS shid, g.hid AS ghid, 'address' AS key,
-                              g.t0 - s.t0 AS dt, g.down - s.down AS db, g.up - s.up AS dbu, g.dur - s.dur AS dd
-                       FROM s JOIN g ON g.dra = s.ula AND g.t0 BETWEEN s.t0 - %1$d AND s.t0 + %1$d),
-                     -- SNAT: the gateway sees an address no sidecar line has; bytes, time and duration decide
-                     snat_g AS (SELECT g.*, unnest([g.t0 // 1000 - 1, g.t0 // 1000, g.t0 // 1000 + 1]) AS b
-                                FROM g WHERE g.dra IS NULL OR g.dra_ip NOT IN (SELECT DISTINCT split_part(ula, ':', 1) FROM s WHERE ula IS NOT NULL)),
+                WITH s AS (SELECT *, t0 // 1000 AS b FROM hops WHERE role = 'sidecar'),
+                     sidecar_ips AS (SELECT DISTINCT split_part(ula, ':', 1) AS ip FROM hops WHERE role = 'sidecar' AND ula IS NOT NULL),
+                     -- a gateway that could not reach Squid sent nothing back, overhead included
+                     snat_g AS (SELECT g.*, CASE WHEN g.down = 0 THEN 0 ELSE g.down - coalesce(o.db, 0) END AS sdown,
+                                       unnest([g.t0 // 1000 - 1, g.t0 // 1000, g.t0 // 1000 + 1]) AS b
+                                FROM hops g LEFT JOIN gateway_overhead o USING (emitter)
+                                WHERE g.role = 'gateway' AND (g.dra IS NULL OR g.dra_ip NOT IN (SELECT ip FROM sidecar_ips))),
                      by_bytes AS (
-                       SELECT s.hid, g.hid, 'bytes', g.t0 - s.t0, g.down - s.down, g.up - s.up, g.dur - s.dur
-                       FROM (SELECT *, t0 // 1000 AS b FROM s) s JOIN snat_g g ON g.b = s.b
-                       WHERE abs(g.t0 - s.t0) <= 1000 AND g.down - s.down BETWEEN 0 AND 2048
-                         AND g.up - s.up BETWEEN 0 AND 2048 AND abs(g.dur - s.dur) <= 100 + s.dur // 50)
-                SELECT *,
+                       SELECT s.hid AS shid, g.hid AS ghid, 'bytes' AS key, g.emitter AS gemitter,
+                              g.t0 - s.t0 AS dt, g.down - s.down AS db, g.up - s.up AS dbu, g.dur - s.dur AS dd
+                       FROM s JOIN snat_g g ON g.sdown = s.down AND g.b = s.b
+                       WHERE abs(g.t0 - s.t0) <= 1000 AND g.up - s.up BETWEEN 0 AND 2048
+                         AND abs(g.dur - s.dur) <= 100 + s.dur // 50)
+                SELECT * EXCLUDE (gemitter),
                        (CASE key WHEN 'address' THEN 0.6 ELSE 0.3 END)
                        + 0.2 * exp(-abs(dt) / 500.0)
                        + 0.1 * (CASE WHEN db = 0 AND dbu = 0 THEN 1.0
                                      WHEN db BETWEEN 0 AND 2048 AND dbu BETWEEN 0 AND 2048 THEN 0.8
                                      WHEN db < 0 THEN 0.5 ELSE 0.2 END)
                        + 0.1 * exp(-abs(dd) / 200.0) AS score
-                FROM (SELECT * FROM by_address UNION ALL SELECT * FROM by_bytes)
-                """.formatted(window));
+                FROM (SELECT * FROM sg_address UNION ALL SELECT * FROM by_bytes)
+                """);
     }
 
-    /** Upstream hops (gateways, and sidecars dialling a proxy) and the Squid lines of the same connections. */
+    /**
+     * Upstream hops (gateways, and sidecars dialling a proxy) and the Squid lines of the same
+     * connections. Every join has an equality key, so the work grows with the input, not with its
+     * square: first pairs whose bytes agree (Squid's count equals the client's, or is 39 less on
+     * Squid before 3.5.26) or where Squid failed and wrote nothing, within the same time bucket;
+     * then, among the lines still unpaired (client aborts), any pair close in time and duration.
+     */
     private void proxyCandidates() throws SQLException {
+        exec("CREATE OR REPLACE TEMP TABLE pq_cand AS " + proxyPairs("exact"));
+        assign("pq_cand", "ehid", "qhid", "pq_match", MIN_PROXY_SCORE);
+        exec("CREATE OR REPLACE TEMP TABLE pq_cand AS " + proxyPairs("rest"));
+        exec("CREATE OR REPLACE TEMP TABLE pq_first AS SELECT * FROM pq_match");
+        assign("pq_cand", "ehid", "qhid", "pq_match", MIN_PROXY_SCORE);
+        exec("INSERT INTO pq_match SELECT * FROM pq_first");
+        exec("DROP TABLE pq_first");
+    }
+
+    private String proxyPairs(String pass) {
         long window = options.proxyWindowMs();
-        exec("""
-                CREATE OR REPLACE TEMP TABLE pq_cand AS
+        boolean exact = pass.equals("exact");
+        String leftover = exact ? "" : " AND hid NOT IN (SELECT ehid FROM pq_match)";
+        String leftoverSquid = exact ? "" : " WHERE hid NOT IN (SELECT qhid FROM pq_match)";
+        String select = """
+                SELECT e.hid AS ehid, q.hid AS qhid, e.uh, e.emitter, q.source_id, q.client_ip, e.role,
+                       q.tm - e.t0 AS dt, e.down - q.bytes AS db, e.dur - q.dur AS dd,
+                       q.http_status, q.bytes AS qbytes, e.dur AS edur
+                """;
+        // equality keys only: an OR in a join condition would leave just the time bucket to hash on
+        String join = exact
+                ? select + " FROM e JOIN q ON q.b = e.b AND q.bytes = e.down\n UNION ALL\n"
+                  + select + " FROM e JOIN q ON q.b = e.b AND q.bytes = e.down - 39\n UNION ALL\n"
+                  + select + " FROM e JOIN (SELECT * FROM q WHERE bytes = 0 AND http_status >= 400) q ON q.b = e.b"
+                : select + " FROM e JOIN q ON q.b = e.b";
+        return """
                 WITH e AS (SELECT *, unnest([t0 // %1$d - 1, t0 // %1$d, t0 // %1$d + 1]) AS b FROM upstream
                            -- a hop that could not connect never reached Squid
-                           WHERE NOT list_has_any(flags, %2$s)),
-                     q AS (SELECT *, tm // %1$d AS b FROM sq_mesh),
+                           WHERE NOT list_has_any(flags, %2$s)%4$s),
+                     q AS (SELECT *, tm // %1$d AS b FROM sq_mesh%5$s),
                      overridden AS (SELECT s.source_id, o.addr FROM squid_proxy_override o JOIN sources s ON s.path = o.path),
                      allowed AS (SELECT source_id, addr FROM source_proxy
                                  WHERE source_id NOT IN (SELECT source_id FROM overridden)
                                  QUALIFY n * 10 >= max(n) OVER (PARTITION BY source_id)
                                  UNION ALL SELECT * FROM overridden),
+                     joined AS (%3$s),
                      pairs AS (
-                       SELECT e.hid AS ehid, q.hid AS qhid, e.uh, q.source_id, e.role,
-                              q.tm - e.t0 AS dt, e.down - q.bytes AS db, e.dur - q.dur AS dd,
-                              q.http_status, q.bytes AS qbytes, e.dur AS edur,
-                              CASE WHEN ec.client_ip IS NOT NULL THEN 1.0
-                                   WHEN e.emitter IN (SELECT emitter FROM emitter_client) THEN 0.0
-                                   ELSE 0.5 END AS client_score
-                       FROM e JOIN q ON q.b = e.b
-                       LEFT JOIN emitter_client ec ON ec.emitter = e.emitter AND ec.client_ip = q.client_ip
-                       WHERE abs(q.tm - e.t0) <= %1$d AND abs(e.dur - q.dur) <= 250 + e.dur // 20)
-                SELECT p.* EXCLUDE (http_status, qbytes, edur, role, client_score),
+                       SELECT j.*, CASE WHEN ec.client_ip IS NOT NULL THEN 1.0
+                                        WHEN j.emitter IN (SELECT emitter FROM emitter_client) THEN 0.0
+                                        ELSE 0.5 END AS client_score
+                       FROM joined j
+                       LEFT JOIN emitter_client ec ON ec.emitter = j.emitter AND ec.client_ip = j.client_ip
+                       WHERE abs(j.dt) <= %1$d AND abs(j.dd) <= 250 + j.edur // 20)
+                SELECT p.ehid, p.qhid, p.uh, p.source_id,
                        CASE WHEN client_score = 1.0 THEN 'time+bytes+client' ELSE 'time+bytes' END AS key,
+                       p.dt, p.db, p.dd,
                        0.30 * exp(-abs(dt) / 100.0)
                        + 0.20 * client_score
                        + 0.35 * (CASE WHEN db = 0 OR db = 39 THEN 1.0
@@ -325,7 +393,7 @@ public final class Correlator {
                        OR EXISTS (SELECT 1 FROM allowed a WHERE a.source_id = p.source_id AND a.addr = p.uh))
                   -- a sidecar dialling some address directly is a bypass only with byte evidence
                   AND (p.role = 'gateway' OR p.db IN (0, 39) OR p.http_status >= 400)
-                """.formatted(window, CONNECT_FAILURE_FLAGS));
+                """.formatted(window, CONNECT_FAILURE_FLAGS, join, leftover, leftoverSquid);
     }
 
     /**

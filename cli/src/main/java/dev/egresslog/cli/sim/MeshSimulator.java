@@ -63,7 +63,7 @@ public final class MeshSimulator {
         this.config = config;
         this.out = out;
         this.random = new Random(config.seed());
-        Files.createDirectories(out);
+        Files.createDirectories(out.resolve("logs"));
         truth = Files.newBufferedWriter(out.resolve("truth.jsonl"), StandardCharsets.UTF_8);
         for (int i = 0; i < config.pods(); i++) {
             int node = i % config.nodes();
@@ -71,7 +71,7 @@ public final class MeshSimulator {
             String ip = "10.131." + node + "." + (10 + i / config.nodes());
             String file = node == 0 ? "shipper/fluentbit-node-0.jsonl" : "sidecar/" + name + ".log";
             Pod pod = new Pod(name, ip, node, file, node == 1 ? Framing.KUBECTL_TIMESTAMPS : node == 0 ? Framing.FLUENT_BIT : Framing.PLAIN,
-                    i == config.pods() - 1, i % 7 == 3);
+                    i == config.pods() - 1, i % 10 == 3 && i != config.pods() - 1);
             pods.add(pod);
         }
         gateways = new Gateway[] {
@@ -81,6 +81,9 @@ public final class MeshSimulator {
                 new Proxy("squid-a", "10.0.0.15:8080", "myproxy.istio-system.svc.cluster.local", skew(), drift(), false),
                 new Proxy("squid-b", "10.0.0.16:3128", "corp-proxy.example.com", skew(), drift(), true)};
     }
+
+    /** Pollers fetch the same URL (identical byte counts) about every two seconds, each. */
+    static final int POLL_INTERVAL_MS = 2000;
 
     private static final String[] APPS = {"orders", "billing", "checkout", "search", "reports", "sync", "crawler", "notify"};
 
@@ -92,7 +95,7 @@ public final class MeshSimulator {
         return (random.nextDouble() * 2 - 1) * config.driftMsPerHour() / 3_600_000.0;
     }
 
-    /** Writes the logs and truth.jsonl under {@code out}. */
+    /** Writes the logs under {@code out/logs} and the truth into {@code out/truth.jsonl}. */
     public static Summary run(SimulationConfig config, Path out) throws IOException {
         MeshSimulator sim = new MeshSimulator(config, out);
         try {
@@ -222,7 +225,7 @@ public final class MeshSimulator {
         LogFile(String name) {
             this.name = name;
             try {
-                Path path = out.resolve(name);
+                Path path = out.resolve("logs").resolve(name);
                 Files.createDirectories(path.getParent());
                 writer = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(path), StandardCharsets.UTF_8), 1 << 16);
             } catch (IOException e) {
@@ -289,26 +292,49 @@ public final class MeshSimulator {
     // ---- generation -------------------------------------------------------------------------
 
     private void generate() {
-        long t = START;
         double meanGapMs = 1000.0 / config.ratePerSecond();
-        long nextFlush = t;
+        long nextArrival = START;
+        long[] nextPoll = new long[pods.size()];
+        for (int i = 0; i < nextPoll.length; i++) {
+            nextPoll[i] = pods.get(i).poller ? START + random.nextInt(POLL_INTERVAL_MS) : Long.MAX_VALUE;
+        }
+        long nextFlush = START;
         for (long id = 1; id <= config.tunnels(); id++) {
-            t += (long) (-Math.log(1 - random.nextDouble()) * meanGapMs);
+            int poller = -1;
+            for (int i = 0; i < nextPoll.length; i++) {
+                if (nextPoll[i] < nextArrival && (poller < 0 || nextPoll[i] < nextPoll[poller])) {
+                    poller = i;
+                }
+            }
+            long t;
+            Pod pod;
+            if (poller >= 0) {
+                t = nextPoll[poller];
+                pod = pods.get(poller);
+                nextPoll[poller] = t + POLL_INTERVAL_MS + random.nextInt(40) - 20;
+            } else {
+                t = nextArrival;
+                nextArrival = t + 1 + (long) (-Math.log(1 - random.nextDouble()) * meanGapMs);
+                do {
+                    pod = pods.get(random.nextInt(pods.size()));
+                } while (pod.poller);
+            }
             if (t >= nextFlush) {
                 for (LogFile f : files.values()) {
                     f.flushUntil(t - 1);
                 }
                 nextFlush = t + 1000;
             }
-            Pod pod = pods.get(random.nextInt(pods.size()));
             if (random.nextInt(12) == 0) {
                 httpLine(pod, t);
             }
             double roll = random.nextDouble();
-            if (random.nextInt(40) == 0) {
+            if (poller < 0 && random.nextInt(40) == 0) {
                 nonMesh(id, t);
             } else if (pod.bypass) {
                 tunnel(id, t, pod, null, proxies[1], roll < 0.05 ? "denied" : "bypass");
+            } else if (pod.poller) {
+                tunnel(id, t, pod, gateways[random.nextInt(gateways.length)], proxies[0], "complete");
             } else {
                 String status = roll < 0.88 ? "complete" : roll < 0.92 ? "denied" : roll < 0.95 ? "upstream_failed"
                         : roll < 0.975 ? "gateway_failed" : "sidecar_failed";
