@@ -5,7 +5,7 @@ import dev.egresslog.parser.EnvoyRecord;
 import dev.egresslog.parser.InputParser;
 import dev.egresslog.parser.LineReader;
 import dev.egresslog.parser.LogParser;
-import dev.egresslog.parser.ParsedLine;
+import dev.egresslog.parser.Origin;
 import dev.egresslog.parser.ParserOptions;
 import dev.egresslog.parser.Reject;
 import dev.egresslog.parser.SquidRecord;
@@ -20,31 +20,26 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Reads inputs into the database: files are parsed on all cores, and one writer appends the
- * records through DuckDB's Appender. Queues are bounded, so memory does not grow with the input.
- * An input whose fingerprint the database already holds is skipped; a log that has grown since
- * is read from the first line the database does not have.
+ * Reads inputs into the database. Each worker thread takes whole files, parses them and appends
+ * the records through its own DuckDB Appender (DuckDB's per-row storage work is the larger cost,
+ * so it runs on all cores too). Nothing is held per line beyond the Appender's buffer: memory
+ * does not grow with the input.
+ *
+ * <p>An input whose fingerprint (its first 64 KiB and size) the database already holds is
+ * skipped; a log that has grown since is read from the first line the database does not have.
  */
 final class Ingest {
-    private static final int BATCH = 4096;
     private static final int HEAD_BYTES = 64 * 1024;
-
-    /** A parsed line with its text, as the writer receives it. */
-    private record Item(String raw, ParsedLine parsed) {
-    }
-
-    /** The lines of one input, in order; the last batch of an input has {@code last} set. */
-    private record Batch(Source source, List<Item> items, boolean last, long lines) {
-    }
 
     /** An input to read, and where its rows go. */
     static final class Source {
@@ -55,6 +50,7 @@ final class Ingest {
         String fingerprint;
         String headHash;
         long bytes;
+        long lines;
         long records;
         long rejects;
         long envoy;
@@ -77,19 +73,22 @@ final class Ingest {
     private final Store store;
     private final ParserOptions parserOptions;
     private final int threads;
+    private final boolean keepRaw;
     private final PrintWriter err;
     private final AtomicLong linesRead = new AtomicLong();
+    private final AtomicInteger filesDone = new AtomicInteger();
 
-    Ingest(Store store, ParserOptions parserOptions, int threads, PrintWriter err) {
+    Ingest(Store store, ParserOptions parserOptions, int threads, boolean keepRaw, PrintWriter err) {
         this.store = store;
         this.parserOptions = parserOptions;
         this.threads = Math.max(1, threads);
+        this.keepRaw = keepRaw;
         this.err = err;
     }
 
     Totals run(List<Source> sources) throws SQLException, InterruptedException {
         long t0 = System.nanoTime();
-        List<Source> todo = new ArrayList<>();
+        LinkedBlockingQueue<Source> todo = new LinkedBlockingQueue<>();
         long skipped = 0;
         for (Source source : sources) {
             if (prepare(source)) {
@@ -98,85 +97,56 @@ final class Ingest {
                 skipped++;
             }
         }
-        BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(4 * threads + 4);
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "egresslog-parse");
+        int files = todo.size();
+        List<Source> done = new ArrayList<>(todo);
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, Math.max(1, files)), r -> {
+            Thread t = new Thread(r, "egresslog-ingest");
             t.setDaemon(true);
             return t;
         });
-        List<Future<?>> tasks = new ArrayList<>();
-        for (Source source : todo) {
-            tasks.add(pool.submit(() -> {
-                read(source, queue);
+        List<Future<?>> workers = new ArrayList<>();
+        for (int i = 0; i < Math.min(threads, Math.max(1, files)); i++) {
+            workers.add(pool.submit(() -> {
+                try (Store.LogAppender appender = store.appender(keepRaw)) {
+                    Source source;
+                    while ((source = todo.poll()) != null) {
+                        read(source, appender);
+                        filesDone.incrementAndGet();
+                    }
+                }
                 return null;
             }));
         }
         pool.shutdown();
+        while (!pool.awaitTermination(2, TimeUnit.SECONDS)) {
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            err.printf("egresslog trace: %,d lines read (%,.0f lines/s), %d of %d files done%n",
+                    linesRead.get(), linesRead.get() / seconds, filesDone.get(), files);
+            err.flush();
+        }
+        for (Future<?> worker : workers) {
+            try {
+                worker.get();
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof SQLException sql) {
+                    throw sql;
+                }
+                if (cause instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new IllegalStateException(cause);
+            }
+        }
         long records = 0;
         long rejects = 0;
-        int finished = 0;
-        long lastReport = System.nanoTime();
-        List<Batch> lasts = new ArrayList<>();
-        try (Store.LogAppender appender = store.appender()) {
-            while (finished < todo.size()) {
-                Batch batch = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (batch == null) {
-                    rethrowFailures(tasks);
-                    continue;
-                }
-                Source source = batch.source();
-                for (Item item : batch.items()) {
-                    appender.append(source.sourceId, item.raw(), item.parsed());
-                    if (item.parsed() instanceof Reject) {
-                        source.rejects++;
-                    } else {
-                        source.records++;
-                        if (item.parsed() instanceof EnvoyRecord) {
-                            source.envoy++;
-                        } else if (item.parsed() instanceof SquidRecord) {
-                            source.squid++;
-                        }
-                    }
-                }
-                if (batch.last()) {
-                    lasts.add(batch);
-                    records += source.records;
-                    rejects += source.rejects;
-                    finished++;
-                }
-                if (System.nanoTime() - lastReport > 2_000_000_000L) {
-                    lastReport = System.nanoTime();
-                    double seconds = (lastReport - t0) / 1e9;
-                    err.printf("egresslog trace: %,d lines read (%,.0f lines/s), %d of %d files done%n",
-                            linesRead.get(), linesRead.get() / seconds, finished, todo.size());
-                    err.flush();
-                }
-            }
-        }
-        // one flush for the whole run (closing the appender above): a flush per file cost more than the parsing
-        for (Batch last : lasts) {
-            Source source = last.source();
-            store.finishSource(source.sourceId, source.fingerprint, source.headHash, source.bytes, last.lines(),
+        for (Source source : done) {
+            store.finishSource(source.sourceId, source.fingerprint, source.headHash, source.bytes, source.lines,
                     source.records, source.rejects, source.kind());
+            records += source.records;
+            rejects += source.rejects;
         }
-        rethrowFailures(tasks);
-        return new Totals(todo.size(), skipped, linesRead.get(), records, rejects, (System.nanoTime() - t0) / 1e9);
-    }
-
-    private static void rethrowFailures(List<Future<?>> tasks) throws InterruptedException {
-        for (Future<?> task : tasks) {
-            if (task.isDone()) {
-                try {
-                    task.get();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    Throwable cause = e.getCause();
-                    if (cause instanceof RuntimeException re) {
-                        throw re;
-                    }
-                    throw new IllegalStateException(cause);
-                }
-            }
-        }
+        return new Totals(files, skipped, linesRead.get(), records, rejects, (System.nanoTime() - t0) / 1e9);
     }
 
     /** Fingerprints the input and registers it; false when the database already holds all of it. */
@@ -198,7 +168,7 @@ final class Ingest {
         Store.Known exact = store.findExact(source.fingerprint);
         if (exact != null) {
             if (source.forcedRole != null) {
-                store.execute("UPDATE sources SET forced_role = '" + source.forcedRole + "' WHERE source_id = " + exact.sourceId());
+                store.setForcedRole(exact.sourceId(), source.forcedRole);
             }
             err.printf("egresslog trace: %s is already in the database (as %s); skipped%n", input.name(), exact.path());
             return false;
@@ -232,36 +202,35 @@ final class Ingest {
         }
     }
 
-    /** Parses one input on a worker thread, handing batches to the writer. */
-    private void read(Source source, BlockingQueue<Batch> queue) throws IOException, InterruptedException {
+    /** Parses one input and appends every line's record or reject. */
+    private void read(Source source, Store.LogAppender appender) throws SQLException {
         LogParser parser = new LogParser(parserOptions);
-        List<Item>[] batch = new List[] {new ArrayList<>(BATCH)};
         try (InputStream stream = source.input.open(System.in);
              LineReader reader = new LineReader(stream, LineReader.DEFAULT_MAX_LINE)) {
-            long lines = InputParser.parse(reader, source.input.name(), parser, (raw, parsed) -> {
+            source.lines = InputParser.parse(reader, source.input.name(), parser, (raw, parsed) -> {
                 linesRead.incrementAndGet();
                 if (parsed.origin().line() <= source.skipLines) {
                     return;
                 }
-                batch[0].add(new Item(raw, parsed));
-                if (batch[0].size() == BATCH) {
-                    put(queue, new Batch(source, batch[0], false, 0));
-                    batch[0] = new ArrayList<>(BATCH);
+                try {
+                    appender.append(source.sourceId, raw, parsed);
+                } catch (SQLException e) {
+                    throw new IllegalStateException(Store.firstLine(e), e);
+                }
+                if (parsed instanceof Reject) {
+                    source.rejects++;
+                } else if (parsed instanceof EnvoyRecord) {
+                    source.records++;
+                    source.envoy++;
+                } else if (parsed instanceof SquidRecord) {
+                    source.records++;
+                    source.squid++;
                 }
             });
-            put(queue, new Batch(source, batch[0], true, lines));
         } catch (IOException e) {
-            put(queue, new Batch(source, List.of(new Item(null, new Reject(dev.egresslog.parser.Origin.of(source.input.name(), 1), 0,
-                    "cannot read: " + e.getMessage(), ""))), true, 0));
-        }
-    }
-
-    private static void put(BlockingQueue<Batch> queue, Batch batch) {
-        try {
-            queue.put(batch);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+            appender.append(source.sourceId, null, new Reject(Origin.of(source.input.name(), 1), 0,
+                    "cannot read: " + e.getMessage(), ""));
+            source.rejects++;
         }
     }
 }

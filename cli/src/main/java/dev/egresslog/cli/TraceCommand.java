@@ -66,6 +66,10 @@ final class TraceCommand implements Callable<Integer> {
             description = "DuckDB's memory limit; larger sorts and joins spill to disk (default: ${DEFAULT-VALUE}).")
     String memoryLimit;
 
+    @Option(names = "--keep-raw", description = "Store each line's text in the database, so that explain shows it even "
+            + "when the log files are gone (slower: DuckDB compresses the text).")
+    boolean keepRaw;
+
     @Parameters(paramLabel = "PATH", arity = "0..*",
             description = "Log files, directories, globs, .gz files, or - for standard input.")
     List<String> paths = new ArrayList<>();
@@ -93,7 +97,7 @@ final class TraceCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         try (Store store = Store.open(db, memoryLimit)) {
             Ingest.Totals totals = new Ingest(store, parserOptions,
-                    threads != null ? threads : Runtime.getRuntime().availableProcessors(), err).run(sources);
+                    threads != null ? threads : Runtime.getRuntime().availableProcessors(), keepRaw, err).run(sources);
             err.printf("egresslog trace: read %,d lines from %d files in %.1f s (%,.0f lines/s); %,d rejected%n",
                     totals.lines(), totals.files(), totals.seconds(), totals.lines() / Math.max(totals.seconds(), 1e-9),
                     totals.rejects());

@@ -108,7 +108,7 @@ public final class Correlator {
                        coalesce(e.pod, e.source) AS emitter, e.pod, e.namespace,
                        epoch_ms(e.start_time) AS t0, e.duration AS dur,
                        coalesce(e.bytes_received, 0) AS up, coalesce(e.bytes_sent, 0) AS down,
-                       e.response_flags AS flags, e.upstream_host AS uh, e.upstream_local_address AS ula,
+                       coalesce(string_split(e.response_flags, ','), []) AS flags, e.upstream_host AS uh, e.upstream_local_address AS ula,
                        e.downstream_local_address AS dla, e.downstream_remote_address AS dra,
                        e.downstream_remote_ip AS dra_ip, e.downstream_remote_port AS dra_port,
                        e.upstream_host_port AS uh_port,
