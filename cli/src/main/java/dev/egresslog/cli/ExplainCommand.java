@@ -1,6 +1,7 @@
 package dev.egresslog.cli;
 
 import dev.egresslog.cli.store.Store;
+import dev.egresslog.parser.LineReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -83,7 +84,30 @@ final class ExplainCommand implements Callable<Integer> {
                 }
             }
         }
-        out.printf("%-8s %s:%s%n         %s%n", name, t.getString(prefix + "_file"), line, raw == null ? "(line text not stored)" : raw);
+        String file = t.getString(prefix + "_file");
+        if (raw == null) {
+            raw = readLine(file, t.getLong(prefix + "_line"));
+        }
+        out.printf("%-8s %s:%s%n         %s%n", name, file, line, raw);
+    }
+
+    /** Line {@code number} of the log file, read back (the database keeps line texts only with trace --keep-raw). */
+    static String readLine(String file, long number) {
+        Path path = Path.of(file);
+        if (file.equals("-") || !java.nio.file.Files.isRegularFile(path)) {
+            return "(the line's text is not stored and " + file + " is gone; trace --keep-raw keeps it)";
+        }
+        try (LineReader reader = LineReader.open(path)) {
+            String line;
+            while ((line = reader.next()) != null) {
+                if (reader.lineNumber() == number) {
+                    return line;
+                }
+            }
+        } catch (java.io.IOException e) {
+            return "(cannot read " + file + ": " + e.getMessage() + ")";
+        }
+        return "(" + file + " has fewer than " + number + " lines now)";
     }
 
     private static void link(PrintWriter out, String name, ResultSet t, String prefix) throws SQLException {

@@ -160,7 +160,7 @@ final class Ingest {
         }
         try {
             source.bytes = Files.size(input.path());
-            source.headHash = headHash(input);
+            source.headHash = headHash(input, source.bytes);
         } catch (IOException e) {
             throw new UserException("cannot read " + input.name() + ": " + e.getMessage());
         }
@@ -173,24 +173,31 @@ final class Ingest {
             err.printf("egresslog trace: %s is already in the database (as %s); skipped%n", input.name(), exact.path());
             return false;
         }
-        Store.Known grown = store.findGrown(source.headHash, source.bytes);
-        if (grown != null && !isGzip(input)) {
-            source.sourceId = grown.sourceId();
-            source.skipLines = grown.lines();
-            err.printf("egresslog trace: %s has grown since it was read; reading from line %,d%n", input.name(), grown.lines() + 1);
-            return true;
+        if (!isGzip(input)) {
+            for (Store.Known earlier : store.findSmallerAtPath(input.name(), source.bytes)) {
+                if (earlier.lines() > 0 && headHash(input, earlier.bytes()).equals(earlier.headHash())) {
+                    source.sourceId = earlier.sourceId();
+                    source.skipLines = earlier.lines();
+                    err.printf("egresslog trace: %s has grown since it was read; reading from line %,d%n", input.name(),
+                            earlier.lines() + 1);
+                    return true;
+                }
+            }
         }
         source.sourceId = store.addSource(input.name(), source.fingerprint, source.headHash, source.bytes, source.forcedRole);
         return true;
     }
 
-    private static String headHash(Inputs.Input input) throws IOException {
+    /** Hash of the first min(limit, 64 KiB) bytes: what a log keeps when it grows. */
+    private static String headHash(Inputs.Input input, long limit) {
         try (InputStream in = Files.newInputStream(input.path())) {
-            byte[] head = in.readNBytes(HEAD_BYTES);
+            byte[] head = in.readNBytes((int) Math.min(limit, HEAD_BYTES));
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             return HexFormat.of().formatHex(sha.digest(head), 0, 16);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        } catch (IOException e) {
+            throw new UserException("cannot read " + input.name() + ": " + e.getMessage());
         }
     }
 

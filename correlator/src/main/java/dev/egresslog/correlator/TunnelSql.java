@@ -10,8 +10,13 @@ final class TunnelSql {
                 CREATE OR REPLACE TABLE tunnels AS
                 WITH side AS (SELECT * FROM hops WHERE role = 'sidecar'),
                      gate AS (SELECT * FROM hops WHERE role = 'gateway'),
-                     -- proxies: addresses some upstream hop joined a Squid line on, and the user's
+                     -- proxies: addresses some upstream hop joined a Squid line on; addresses the app dialled
+                     -- and the gateway then forwarded to (seed 000's path, known even without Squid's log);
+                     -- and the user's
                      proxies AS (SELECT DISTINCT e.uh AS addr FROM pq_match m JOIN upstream e ON e.hid = m.ehid
+                                 UNION SELECT DISTINCT g.uh FROM sg_match m JOIN hops s ON s.hid = m.shid
+                                                                      JOIN hops g ON g.hid = m.ghid
+                                       WHERE s.dla = g.uh
                                  UNION SELECT addr FROM proxy_override),
                      chains AS (
                        SELECT g.hid AS ghid, sg.shid, pq.qhid

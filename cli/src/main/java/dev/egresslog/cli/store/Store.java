@@ -103,7 +103,7 @@ public final class Store implements AutoCloseable {
     }
 
     /** What the database already holds of an input with this fingerprint. */
-    public record Known(int sourceId, String path, long bytes, long lines) {
+    public record Known(int sourceId, String path, long bytes, long lines, String headHash) {
     }
 
     /** The source with exactly this fingerprint, or null. */
@@ -111,24 +111,28 @@ public final class Store implements AutoCloseable {
         return find("fingerprint = ?", fingerprint);
     }
 
-    /** A source with the same first bytes (a log that has grown since), or null. */
-    public Known findGrown(String headHash, long bytes) throws SQLException {
+    /** Earlier, smaller sources read from the same path: candidates for a log that has grown since. */
+    public List<Known> findSmallerAtPath(String sourcePath, long bytes) throws SQLException {
+        List<Known> found = new java.util.ArrayList<>();
         try (PreparedStatement ps = connection.prepareStatement(
-                "SELECT source_id, path, bytes, lines FROM sources WHERE head_hash = ? AND bytes < ? ORDER BY bytes DESC LIMIT 1")) {
-            ps.setString(1, headHash);
+                "SELECT source_id, path, bytes, lines, head_hash FROM sources WHERE path = ? AND bytes < ? ORDER BY bytes DESC")) {
+            ps.setString(1, sourcePath);
             ps.setLong(2, bytes);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? new Known(rs.getInt(1), rs.getString(2), rs.getLong(3), rs.getLong(4)) : null;
+                while (rs.next()) {
+                    found.add(new Known(rs.getInt(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getString(5)));
+                }
             }
         }
+        return found;
     }
 
     private Known find(String where, String value) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement(
-                "SELECT source_id, path, bytes, lines FROM sources WHERE " + where + " LIMIT 1")) {
+                "SELECT source_id, path, bytes, lines, head_hash FROM sources WHERE " + where + " LIMIT 1")) {
             ps.setString(1, value);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? new Known(rs.getInt(1), rs.getString(2), rs.getLong(3), rs.getLong(4)) : null;
+                return rs.next() ? new Known(rs.getInt(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getString(5)) : null;
             }
         }
     }

@@ -1,0 +1,273 @@
+package dev.egresslog.cli;
+
+import dev.egresslog.cli.sim.Evaluation;
+import dev.egresslog.cli.sim.MeshSimulator;
+import dev.egresslog.cli.sim.SimulationConfig;
+import dev.egresslog.cli.store.Store;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static dev.egresslog.cli.ParseCommandTest.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** `egresslog trace` on real files into a real DuckDB file, checked with SQL. */
+class TraceCommandTest {
+    static final String SEED_SIDECAR = "[2022-04-20T06:40:24.541Z] \"- - -\" 0 - - - \"-\" 989 90274 18975 - \"-\" \"-\" \"-\" \"-\" "
+            + "\"10.131.1.111:7777\" outbound|7777|proxy|istio-egressgateway.istio-system.svc.cluster.local "
+            + "10.131.1.250:33002 10.0.0.15:8080 10.131.1.250:38380 - - \"-\"";
+    static final String SEED_GATEWAY = "[2022-04-20T06:40:24.542Z] \"- - -\" 0 - - - \"-\" 989 90274 18973 - \"-\" \"-\" \"-\" \"-\" "
+            + "\"10.0.0.15:8080\" outbound|8080||myproxy.istio-system.svc.cluster.local 10.131.1.111:39040 "
+            + "10.131.1.111:7777 10.131.1.250:33002 - - \"-\"";
+    static final String SEED_SQUID = "1650436832.158  18967 10.0.0.98 TCP_TUNNEL/200 90274 CONNECT en.wikipedia.org:443 - "
+            + "HIER_DIRECT/208.80.154.224 -";
+
+    static List<Map<String, Object>> rows(Path db, String sql) throws SQLException {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        try (Connection c = Store.openReadOnly(db); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                    row.put(rs.getMetaData().getColumnLabel(i), rs.getObject(i));
+                }
+                rows.add(row);
+            }
+        }
+        return rows;
+    }
+
+    static long count(Path db, String sql) throws SQLException {
+        return ((Number) rows(db, sql).get(0).values().iterator().next()).longValue();
+    }
+
+    @Test
+    void seedLinesMakeOneCompleteTunnelWithSquidElevenSecondsBehind(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("sidecar.log"), SEED_SIDECAR + "\n");
+        Files.writeString(dir.resolve("gateway.log"), SEED_GATEWAY + "\n");
+        Files.writeString(dir.resolve("access.log"), SEED_SQUID + "\n");
+        Path db = dir.resolve("t.duckdb");
+        ParseCommandTest.Run run = run("trace", "--db", db.toString(), dir.resolve("sidecar.log").toString(),
+                dir.resolve("gateway.log").toString(), dir.resolve("access.log").toString());
+        assertEquals(0, run.exit(), run.err());
+        List<Map<String, Object>> tunnels = rows(db, "SELECT * FROM tunnels");
+        assertEquals(1, tunnels.size());
+        Map<String, Object> t = tunnels.get(0);
+        assertEquals("complete", t.get("status"));
+        long offset = (Long) t.get("squid_clock_offset_ms");
+        assertTrue(offset > -11_400 && offset < -11_300, "offset " + offset);
+        assertEquals("10.131.1.250:38380", t.get("client_address"));
+        assertEquals("10.131.1.250", t.get("client_ip"));
+        assertEquals(38380, t.get("client_port"));
+        assertEquals("10.0.0.15:8080", t.get("proxy_address"));
+        assertEquals("en.wikipedia.org", t.get("connect_host"));
+        assertEquals(443, t.get("connect_port"));
+        assertEquals("TCP_TUNNEL", t.get("squid_result"));
+        assertEquals(200, t.get("http_status"));
+        assertEquals(989L, t.get("bytes_up"));
+        assertEquals(90274L, t.get("bytes_down"));
+        assertEquals(18975L, t.get("duration_ms"));
+        assertEquals(18973L, t.get("gateway_duration_ms"));
+        assertEquals(18967L, t.get("squid_elapsed_ms"));
+        assertEquals(dir.resolve("sidecar.log").toString(), t.get("sidecar_file"));
+        assertEquals(1L, t.get("sidecar_line"));
+        assertEquals(dir.resolve("access.log").toString(), t.get("squid_file"));
+        assertEquals("address", t.get("mesh_link_key"));
+        assertTrue((Double) t.get("score") > 0.9, "score " + t.get("score"));
+        assertTrue(run.out().contains("complete                  1"), run.out());
+        assertTrue(run.out().contains("-11.3"), run.out());
+    }
+
+    /** One line each way for every status, spaced out in time, with Squid 11.351 s behind as in the seed. */
+    static final class Mesh {
+        static final long SQUID_OFFSET = -11_351;
+        final List<String> sidecar = new ArrayList<>();
+        final List<String> gateway = new ArrayList<>();
+        final List<String> squid = new ArrayList<>();
+        final List<String> bypassSidecar = new ArrayList<>();
+        final List<String> squidB = new ArrayList<>();
+        int port = 33000;
+
+        static String envoy(long start, String flags, long up, long down, long dur, String upstreamHost, String cluster,
+                            String upstreamLocal, String downstreamLocal, String downstreamRemote) {
+            return "[" + Instant.ofEpochMilli(start) + "] \"- - -\" 0 " + flags + " - - \"-\" " + up + " " + down + " " + dur
+                    + " - \"-\" \"-\" \"-\" \"-\" \"" + upstreamHost + "\" " + cluster + " " + upstreamLocal + " "
+                    + downstreamLocal + " " + downstreamRemote + " - -";
+        }
+
+        static String squidLine(long startMesh, long elapsed, String client, String result, long bytes, String target, String hier, String type) {
+            long end = startMesh + SQUID_OFFSET + elapsed;
+            return String.format("%d.%03d %6d %s %s %d CONNECT %s:443 - %s %s", end / 1000, end % 1000, elapsed, client, result,
+                    bytes, target, hier, type);
+        }
+
+        /** A tunnel through the gateway; null squid result means no Squid line. */
+        void viaGateway(long t, String sidecarFlags, String gatewayFlags, long up, long down, long dur, String result,
+                        long squidBytes, String hier, String type, boolean squidLine, boolean gatewayLine) {
+            int p = port++;
+            int app = port++;
+            sidecar.add(envoy(t, sidecarFlags, up, sidecarFlags.equals("UF,URX") ? 0 : down, dur,
+                    "10.131.1.111:7777", "outbound|7777|proxy|istio-egressgateway.istio-system.svc.cluster.local",
+                    sidecarFlags.equals("UF,URX") ? "-" : "10.131.1.250:" + p, "10.0.0.15:8080", "10.131.1.250:" + app));
+            if (gatewayLine) {
+                boolean failed = gatewayFlags.contains("UF");
+                gateway.add(envoy(t + 1, gatewayFlags, up, failed ? 0 : down, Math.max(0, dur - 2), "10.0.0.15:8080",
+                        "outbound|8080||myproxy.istio-system.svc.cluster.local", failed ? "-" : "10.131.1.111:" + (39000 + p % 1000),
+                        "10.131.1.111:7777", "10.131.1.250:" + p));
+            }
+            if (squidLine) {
+                squid.add(squidLine(t + 7, result.startsWith("TCP_DENIED") ? 0 : Math.max(0, dur - 8), "10.0.0.98", result,
+                        squidBytes, "target" + p + ".example.com", hier, type));
+            }
+        }
+    }
+
+    @Test
+    void everyStatusOnHandCheckedLines(@TempDir Path dir) throws Exception {
+        Mesh m = new Mesh();
+        long t = 1_650_436_824_541L;
+        // complete tunnels with distinct byte counts: the offset is estimated from them
+        for (int i = 0; i < 5; i++) {
+            m.viaGateway(t + i * 10_000, "-", "-", 989 + i, 90_274 + i * 1000, 18_975 - i * 100, "TCP_TUNNEL/200",
+                    90_274 + i * 1000, "HIER_DIRECT/208.80.154.224", "-", true, true);
+        }
+        m.viaGateway(t + 60_000, "-", "-", 120, 3428, 3, "TCP_DENIED/403", 3428, "HIER_NONE/-", "text/html", true, true);
+        m.viaGateway(t + 70_000, "-", "-", 120, 3912, 40, "NONE_NONE/503", 0, "HIER_DIRECT/203.0.113.9", "-", true, true);
+        m.viaGateway(t + 80_000, "-", "UF,URX", 120, 0, 5, null, 0, null, null, false, true);
+        m.viaGateway(t + 90_000, "UF,URX", "-", 0, 0, 1, null, 0, null, null, false, false);
+        m.viaGateway(t + 100_000, "-", "-", 700, 45_000, 2_000, "TCP_TUNNEL/200", 45_000, "HIER_DIRECT/1.2.3.4", "-", false, true);
+        // bypass: a sidecar dials squid-b (3128) itself
+        m.bypassSidecar.add(Mesh.envoy(t + 110_000, "-", 702, 87_599, 92, "172.30.109.95:3128", "outbound|3128||my-company-proxy.com",
+                "172.30.230.52:44478", "172.30.109.95:3128", "172.30.230.52:44476"));
+        m.squidB.add(Mesh.squidLine(t + 110_004, 85, "172.30.109.89", "TCP_TUNNEL/200", 87_599, "en.wikipedia.org",
+                "HIER_DIRECT/91.198.174.192", "-"));
+        // a client outside the mesh
+        m.squid.add(Mesh.squidLine(t + 120_000, 228, "10.0.5.5", "TCP_TUNNEL/200", 87_633, "en.wikipedia.org",
+                "HIER_DIRECT/91.198.174.192", "-"));
+        Files.write(dir.resolve("sidecar.log"), m.sidecar);
+        Files.write(dir.resolve("gateway.log"), m.gateway);
+        Files.write(dir.resolve("squid-a.log"), m.squid);
+        Files.write(dir.resolve("bypass-sidecar.log"), m.bypassSidecar);
+        Files.write(dir.resolve("squid-b.log"), m.squidB);
+        Path db = dir.resolve("t.duckdb");
+        ParseCommandTest.Run run = run("trace", "--db", db.toString(), "--proxy", "172.30.109.95:3128", dir.toString());
+        assertEquals(0, run.exit(), run.err());
+        Map<String, Long> byStatus = new LinkedHashMap<>();
+        for (Map<String, Object> row : rows(db, "SELECT status, count(*) AS n FROM tunnels GROUP BY status ORDER BY status")) {
+            byStatus.put((String) row.get("status"), ((Number) row.get("n")).longValue());
+        }
+        assertEquals(Map.of("complete", 5L, "denied", 1L, "upstream_failed", 1L, "gateway_failed", 1L, "sidecar_failed", 1L,
+                "partial", 1L, "bypass", 1L, "non_mesh", 1L), byStatus);
+        Map<String, Object> bypass = rows(db, "SELECT * FROM bypasses").get(0);
+        assertEquals("172.30.230.52:44476", bypass.get("client_address"));
+        assertEquals(false, bypass.get("via_gateway"));
+        Map<String, Object> denied = rows(db, "SELECT * FROM denials").get(0);
+        assertEquals(3428L, denied.get("bytes_down"));
+        assertTrue(denied.get("gateway_line") != null && denied.get("sidecar_line") != null);
+        Map<String, Object> failed = rows(db, "SELECT * FROM tunnels WHERE status = 'gateway_failed'").get(0);
+        assertNull(failed.get("squid_line"));
+        assertEquals(4L, count(db, "SELECT count(*) FROM failures_by_hop"));
+        assertTrue(count(db, "SELECT count(*) FROM per_pod") >= 1);
+        assertTrue(count(db, "SELECT count(*) FROM per_target WHERE connect_host = 'en.wikipedia.org'") == 1);
+    }
+
+    @Test
+    void rerunningAddsNothingAndLaterFilesJoin(@TempDir Path dir) throws Exception {
+        Path sidecar = dir.resolve("sidecar.log");
+        Path gateway = dir.resolve("gateway.log");
+        Path squid = dir.resolve("access.log");
+        Files.writeString(sidecar, SEED_SIDECAR + "\n");
+        Files.writeString(gateway, SEED_GATEWAY + "\n");
+        Files.writeString(squid, SEED_SQUID + "\n");
+        Path db = dir.resolve("t.duckdb");
+        assertEquals(0, run("trace", "--db", db.toString(), sidecar.toString(), gateway.toString()).exit());
+        assertEquals("partial", rows(db, "SELECT status FROM tunnels").get(0).get("status"));
+        ParseCommandTest.Run later = run("trace", "--db", db.toString(), sidecar.toString(), gateway.toString(), squid.toString());
+        assertEquals(0, later.exit(), later.err());
+        assertTrue(later.err().contains("sidecar.log is already in the database"), later.err());
+        assertEquals(2L, count(db, "SELECT count(*) FROM envoy_log"));
+        assertEquals(1L, count(db, "SELECT count(*) FROM tunnels"));
+        assertEquals("complete", rows(db, "SELECT status FROM tunnels").get(0).get("status"));
+        // the same files once more: nothing is added
+        assertEquals(0, run("trace", "--db", db.toString(), dir.resolve("sidecar.log").toString(), gateway.toString(), squid.toString()).exit());
+        assertEquals(2L, count(db, "SELECT count(*) FROM envoy_log"));
+        assertEquals(1L, count(db, "SELECT count(*) FROM squid_log"));
+        assertEquals(1L, count(db, "SELECT count(*) FROM tunnels"));
+        // a log that grows is read from where it stopped
+        Files.writeString(squid, SEED_SQUID + "\n" + "1650436864.094   3333 10.0.0.98 TCP_TUNNEL/200 90305 CONNECT en.wikipedia.org:443 - "
+                + "HIER_DIRECT/208.80.154.224 -\n");
+        assertEquals(0, run("trace", "--db", db.toString(), squid.toString()).exit());
+        assertEquals(2L, count(db, "SELECT count(*) FROM squid_log"));
+        assertEquals(List.of(1L, 2L), rows(db, "SELECT line FROM squid_log ORDER BY line").stream().map(r -> (Long) r.get("line")).toList());
+    }
+
+    @Test
+    void generatedMeshIsJoinedAgainstItsTruth(@TempDir Path dir) throws Exception {
+        MeshSimulator.run(new SimulationConfig(3_000, 60, 40, 4, 90, 40, 0.005, 7), dir);
+        Path logs = dir.resolve("logs");
+        Path db = dir.resolve("t.duckdb");
+        ParseCommandTest.Run run = run("trace", "--db", db.toString(), logs.toString());
+        assertEquals(0, run.exit(), run.err());
+        assertEquals(0L, count(db, "SELECT count(*) FROM rejects"), "the simulator writes only valid lines");
+        Evaluation.Report report;
+        try (Connection c = Store.openReadOnly(db)) {
+            report = Evaluation.evaluate(dir, logs + "/", c);
+        }
+        String table = Evaluation.format(report);
+        assertTrue(report.full().f1() >= 0.98, table);
+        assertTrue(report.links().get("sidecar-gateway").f1() >= 0.99, table);
+        assertTrue(report.links().get("upstream-squid").f1() >= 0.98, table);
+        assertEquals(report.full().correct, report.full().statusAgrees, table);
+        for (String status : List.of("bypass", "gateway_failed", "sidecar_failed", "upstream_failed", "non_mesh")) {
+            assertTrue(report.fullByStatus().get(status).truth > 0, "the simulation covers " + status);
+        }
+    }
+
+    @Test
+    void queryAndExplain(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("sidecar.log"), SEED_SIDECAR + "\n");
+        Files.writeString(dir.resolve("gateway.log"), SEED_GATEWAY + "\n");
+        Files.writeString(dir.resolve("access.log"), SEED_SQUID + "\n");
+        Path db = dir.resolve("t.duckdb");
+        assertEquals(0, run("trace", "--db", db.toString(), dir.toString()).exit());
+        ParseCommandTest.Run csv = run("query", "--db", db.toString(), "-o", "csv", "SELECT tunnel_id, status FROM tunnels");
+        assertEquals(0, csv.exit(), csv.err());
+        assertEquals("tunnel_id,status", csv.lines().get(0));
+        String id = csv.lines().get(1).split(",")[0];
+        ParseCommandTest.Run json = run("query", "--db", db.toString(), "-o", "json", "SELECT status, bytes_down FROM tunnels");
+        assertEquals("{\"status\":\"complete\",\"bytes_down\":90274}", json.lines().get(0));
+        ParseCommandTest.Run explain = run("explain", "--db", db.toString(), id);
+        assertEquals(0, explain.exit(), explain.err());
+        assertTrue(explain.out().contains("tunnel " + id + ": complete"), explain.out());
+        assertTrue(explain.out().contains(SEED_GATEWAY), "the gateway's raw line is shown, read back from its file");
+        assertTrue(explain.out().contains("start delta 1 ms, bytes delta 0"), explain.out());
+
+        ParseCommandTest.Run badSql = run("query", "--db", db.toString(), "SELEC 1");
+        assertEquals(2, badSql.exit());
+        assertEquals(1, badSql.err().strip().lines().count(), badSql.err());
+        assertEquals(1, run("explain", "--db", db.toString(), "nosuchtunnel").exit());
+        ParseCommandTest.Run noDb = run("query", "--db", dir.resolve("missing.duckdb").toString(), "SELECT 1");
+        assertEquals(2, noDb.exit());
+        assertTrue(noDb.err().startsWith("egresslog query: no database at "), noDb.err());
+    }
+
+    @Test
+    void traceWithoutInputIsAUsageError() throws IOException {
+        ParseCommandTest.Run run = run("trace", "--db", "/tmp/egresslog-never-created.duckdb");
+        assertEquals(2, run.exit());
+        assertEquals("egresslog trace: no input: give log files or directories (see 'egresslog trace --help')", run.err().strip());
+    }
+}
