@@ -389,8 +389,10 @@ public final class MeshSimulator {
             }
         }
         boolean abort = status.equals("complete") && !pod.poller && random.nextInt(50) == 0;
-        long gatewayDown = abort ? Math.max(39, squidBytes - random.nextInt(30_000)) : squidBytes;
-        long sidecarDown = abort ? Math.max(39, gatewayDown - random.nextInt(20_000)) : squidBytes;
+        // Squid logs 0 bytes when the target refuses, while the hops carry its error page
+        long hopBytes = status.equals("upstream_failed") ? 3_900 + random.nextInt(200) : squidBytes;
+        long gatewayDown = abort ? Math.max(39, squidBytes - random.nextInt(30_000)) : hopBytes;
+        long sidecarDown = abort ? Math.max(39, gatewayDown - random.nextInt(20_000)) : hopBytes;
         byStatus.merge(status, 1L, Long::sum);
 
         if (gw == null) {
