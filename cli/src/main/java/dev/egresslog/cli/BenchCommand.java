@@ -87,12 +87,13 @@ final class BenchCommand {
                 StringWriter traceOut = new StringWriter();
                 var cli = Main.createCommandLine();
                 cli.setOut(new PrintWriter(traceOut));
-                cli.setErr(new PrintWriter(new StringWriter()));
+                StringWriter traceErr = new StringWriter();
+                cli.setErr(new PrintWriter(traceErr));
                 long t1 = System.nanoTime();
                 int exit = cli.execute("trace", "--db", db.toString(), "--memory-limit", memoryLimit, logs.toString());
                 double seconds = (System.nanoTime() - t1) / 1e9;
                 if (exit != 0) {
-                    out.println("trace failed: " + traceOut);
+                    out.println("trace failed: " + traceErr.toString().strip());
                     return ExitCodes.FAILURE;
                 }
                 out.printf("trace: %.1f s end to end (parse, store, join), %,.0f lines/s, %.1f MB/s; peak RSS %d MB%n%n",

@@ -3,6 +3,7 @@ package dev.egresslog.cli;
 import dev.egresslog.cli.store.Store;
 import dev.egresslog.parser.LineReader;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -22,9 +23,8 @@ final class ExplainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--db", paramLabel = "FILE", defaultValue = "egresslog.duckdb",
-            description = "The database file (default: ${DEFAULT-VALUE}).")
-    Path db;
+    @Mixin
+    DatabaseOption database;
 
     @Parameters(paramLabel = "TUNNEL_ID", description = "A tunnel_id from the tunnels table.")
     String tunnelId;
@@ -32,12 +32,12 @@ final class ExplainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (Connection c = Store.openReadOnly(db);
+        try (Connection c = Store.openReadOnly(database.db);
              PreparedStatement ps = c.prepareStatement("SELECT * FROM tunnels WHERE tunnel_id = ?")) {
             ps.setString(1, tunnelId);
             try (ResultSet t = ps.executeQuery()) {
                 if (!t.next()) {
-                    throw new UserException("no tunnel " + tunnelId + " in " + db, ExitCodes.REJECTS);
+                    throw new UserException("no tunnel " + tunnelId + " in " + database.db, ExitCodes.REJECTS);
                 }
                 out.printf("tunnel %s: %s%s%n", tunnelId, t.getString("status"),
                         t.getObject("score") == null ? "" : String.format(" (score %.3f)", t.getDouble("score")));

@@ -34,9 +34,8 @@ final class TraceCommand implements Callable<Integer> {
     @Mixin
     FormatOptions formats;
 
-    @Option(names = "--db", paramLabel = "FILE", defaultValue = "egresslog.duckdb",
-            description = "The database file (default: ${DEFAULT-VALUE}).")
-    Path db;
+    @Mixin
+    DatabaseOption database;
 
     @Option(names = "--sidecar", paramLabel = "PATH", description = "Input whose Envoy lines are client sidecars'. Repeatable.")
     List<String> sidecars = new ArrayList<>();
@@ -95,7 +94,7 @@ final class TraceCommand implements Callable<Integer> {
         }
         var parserOptions = parserOptions();
         long t0 = System.nanoTime();
-        try (Store store = Store.open(db, memoryLimit)) {
+        try (Store store = Store.open(database.db, memoryLimit)) {
             Ingest.Totals totals = new Ingest(store, parserOptions,
                     threads != null ? threads : Runtime.getRuntime().availableProcessors(), keepRaw, err).run(sources);
             err.printf("egresslog trace: read %,d lines from %d files in %.1f s (%,.0f lines/s); %,d rejected%n",

@@ -56,6 +56,24 @@ public final class Correlator {
 
     /** Rebuilds the tunnels table and its views from all the lines the database holds. */
     public Result run() throws SQLException {
+        // Intermediate tables live in a schema of the database file, not in TEMP (which DuckDB keeps
+        // in memory): so they are evicted to disk like any table, and memory stays within the limit.
+        exec("DROP SCHEMA IF EXISTS egresslog_work CASCADE");
+        exec("CREATE SCHEMA egresslog_work");
+        exec("SET schema = 'egresslog_work'");
+        exec("SET search_path = 'egresslog_work,main'");
+        try {
+            correlate();
+        } finally {
+            exec("SET schema = 'main'");
+            exec("SET search_path = 'main'");
+        }
+        Result result = result();
+        exec("DROP SCHEMA IF EXISTS egresslog_work CASCADE");
+        return result;
+    }
+
+    private void correlate() throws SQLException {
         stage("classifying Envoy lines", this::hops);
         stage("pairing sidecars with gateways", () -> {
             sidecarGatewayCandidates();
@@ -67,7 +85,6 @@ public final class Correlator {
         stage("building tunnels", this::tunnels);
         Views.create(connection);
         updateSources();
-        return result();
     }
 
     private interface Stage {
@@ -88,7 +105,13 @@ public final class Correlator {
             s.execute(sql);
         }
         if (TIMING) {
-            progress.accept(String.format("  %.2f s: %s", (System.nanoTime() - t0) / 1e9, sql.strip().lines().findFirst().orElse("")));
+            String memory = "";
+            try (Statement s = connection.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT sum(memory_usage_bytes) // 1048576 FROM duckdb_memory()")) {
+                memory = rs.next() ? rs.getLong(1) + " MB" : "";
+            }
+            progress.accept(String.format("  %.2f s, %s: %s", (System.nanoTime() - t0) / 1e9, memory,
+                    sql.strip().lines().findFirst().orElse("")));
         }
     }
 
@@ -103,7 +126,7 @@ public final class Correlator {
     private void hops() throws SQLException {
         createOverrideTable();
         exec("""
-                CREATE OR REPLACE TEMP TABLE env AS
+                CREATE OR REPLACE TABLE env AS
                 SELECT e.source_id::BIGINT * %s + e.line AS hid, e.source_id, e.line, e.source,
                        coalesce(e.pod, e.source) AS emitter, e.pod, e.namespace,
                        epoch_ms(e.start_time) AS t0, e.duration AS dur,
@@ -130,7 +153,7 @@ public final class Correlator {
                   AND coalesce(e.upstream_cluster, '') NOT LIKE 'Inbound%%'
                 """.formatted(HID));
         exec("""
-                CREATE OR REPLACE TEMP TABLE emitters AS
+                CREATE OR REPLACE TABLE emitters AS
                 SELECT emitter,
                        CASE WHEN emitter ILIKE '%egress%gateway%' THEN 'gateway'
                             WHEN count(*) FILTER (WHERE hint = 'gateway') > count(*) FILTER (WHERE hint = 'sidecar') THEN 'gateway'
@@ -139,12 +162,12 @@ public final class Correlator {
                 FROM env GROUP BY emitter
                 """);
         exec("""
-                CREATE OR REPLACE TEMP TABLE hops AS
+                CREATE OR REPLACE TABLE hops AS
                 SELECT env.*, coalesce(env.forced_role, m.role) AS role
                 FROM env JOIN emitters m USING (emitter)
                 """);
         exec("""
-                CREATE OR REPLACE TEMP TABLE sq AS
+                CREATE OR REPLACE TABLE sq AS
                 SELECT q.source_id::BIGINT * %s + q.line AS hid, q.source_id, q.line, q.source,
                        epoch_ms(q.end_time) - coalesce(q.elapsed_ms, 0) AS t0, coalesce(q.elapsed_ms, 0) AS dur,
                        coalesce(q.bytes, 0) AS bytes, q.request_bytes, q.client_ip, q.client_port, q.result_code,
@@ -160,7 +183,7 @@ public final class Correlator {
      */
     private void upstream() throws SQLException {
         exec("""
-                CREATE OR REPLACE TEMP TABLE upstream AS
+                CREATE OR REPLACE TABLE upstream AS
                 SELECT h.* REPLACE (coalesce(s.down, h.down) AS down)
                 FROM hops h
                 LEFT JOIN sg_match m ON m.ghid = h.hid
@@ -172,14 +195,14 @@ public final class Correlator {
     }
 
     private void createOverrideTable() throws SQLException {
-        exec("CREATE OR REPLACE TEMP TABLE proxy_override (addr VARCHAR)");
+        exec("CREATE OR REPLACE TABLE proxy_override (addr VARCHAR)");
         try (PreparedStatement ps = connection.prepareStatement("INSERT INTO proxy_override VALUES (?)")) {
             for (String address : options.proxyAddresses()) {
                 ps.setString(1, address);
                 ps.executeUpdate();
             }
         }
-        exec("CREATE OR REPLACE TEMP TABLE squid_proxy_override (path VARCHAR, addr VARCHAR)");
+        exec("CREATE OR REPLACE TABLE squid_proxy_override (path VARCHAR, addr VARCHAR)");
         try (PreparedStatement ps = connection.prepareStatement("INSERT INTO squid_proxy_override VALUES (?, ?)")) {
             for (String pair : options.squidProxyMap()) {
                 int eq = pair.lastIndexOf('=');
@@ -197,7 +220,7 @@ public final class Correlator {
      */
     private void offsets() throws SQLException {
         exec("""
-                CREATE OR REPLACE TEMP TABLE offset_pairs AS
+                CREATE OR REPLACE TABLE offset_pairs AS
                 WITH e AS (SELECT hid, emitter, t0, dur, down, uh FROM upstream WHERE down > 39
                            QUALIFY count(*) OVER (PARTITION BY down) <= 2),
                      q AS (SELECT hid, source_id, client_ip, t0, dur, bytes FROM sq WHERE bytes > 39
@@ -230,21 +253,21 @@ public final class Correlator {
                 WHERE abs(q.t0 - e.t0) <= %1$d AND abs(e.dur - q.dur) <= 10
                 """.formatted(options.maxSkewMs()));
         exec("""
-                CREATE OR REPLACE TEMP TABLE offset_mode AS
+                CREATE OR REPLACE TABLE offset_mode AS
                 SELECT source_id, arg_max(bucket, n) * 100 AS mode_ms, max(n) AS support
                 FROM (SELECT source_id, round(delta / 100.0)::BIGINT AS bucket, count(*) AS n
                       FROM offset_pairs GROUP BY ALL)
                 GROUP BY source_id
                 """);
         exec("""
-                CREATE OR REPLACE TEMP TABLE source_offset AS
+                CREATE OR REPLACE TABLE source_offset AS
                 SELECT p.source_id, median(p.delta)::BIGINT AS offset_ms, count(*) AS support
                 FROM offset_pairs p JOIN offset_mode m USING (source_id)
                 WHERE abs(p.delta - m.mode_ms) <= 500
                 GROUP BY p.source_id
                 """);
         exec("""
-                CREATE OR REPLACE TEMP TABLE hour_offset AS
+                CREATE OR REPLACE TABLE hour_offset AS
                 SELECT p.source_id, p.qt // 3600000 AS hour, median(p.delta)::BIGINT AS offset_ms
                 FROM offset_pairs p JOIN source_offset o USING (source_id)
                 WHERE abs(p.delta - o.offset_ms) <= 2000
@@ -252,22 +275,32 @@ public final class Correlator {
                 """);
         // which proxy addresses each Squid source serves, as its certain pairs show
         exec("""
-                CREATE OR REPLACE TEMP TABLE source_proxy AS
+                CREATE OR REPLACE TABLE source_proxy AS
                 SELECT p.source_id, p.uh AS addr, count(*) AS n
                 FROM offset_pairs p JOIN source_offset o USING (source_id)
                 WHERE abs(p.delta - o.offset_ms) <= 500
                 GROUP BY ALL
                 """);
+        // how far apart a source's certain pairs start once the offset is removed: its join window
+        exec("""
+                CREATE OR REPLACE TABLE source_window AS
+                SELECT p.source_id,
+                       least(%1$d, greatest(200, 3 * quantile_cont(abs(p.delta - coalesce(h.offset_ms, o.offset_ms)), 0.99)))::BIGINT AS window_ms
+                FROM offset_pairs p JOIN source_offset o USING (source_id)
+                LEFT JOIN hour_offset h ON h.source_id = p.source_id AND h.hour = p.qt // 3600000
+                WHERE abs(p.delta - o.offset_ms) <= 2000
+                GROUP BY p.source_id
+                """.formatted(options.proxyWindowMs()));
         // the address Squid sees for each emitter (after SNAT: its node), as its certain pairs show
         exec("""
-                CREATE OR REPLACE TEMP TABLE emitter_client AS
+                CREATE OR REPLACE TABLE emitter_client AS
                 SELECT p.emitter, p.client_ip, count(*) AS n
                 FROM offset_pairs p JOIN source_offset o USING (source_id)
                 WHERE abs(p.delta - o.offset_ms) <= 500 AND p.client_ip IS NOT NULL
                 GROUP BY ALL
                 """);
         exec("""
-                CREATE OR REPLACE TEMP TABLE sq_mesh AS
+                CREATE OR REPLACE TABLE sq_mesh AS
                 SELECT sq.*, coalesce(h.offset_ms, o.offset_ms, 0) AS offset_ms,
                        sq.t0 - coalesce(h.offset_ms, o.offset_ms, 0) AS tm
                 FROM sq LEFT JOIN source_offset o USING (source_id)
@@ -284,7 +317,7 @@ public final class Correlator {
     private void sidecarGatewayCandidates() throws SQLException {
         long window = options.meshWindowMs();
         exec("""
-                CREATE OR REPLACE TEMP TABLE sg_address AS
+                CREATE OR REPLACE TABLE sg_address AS
                 WITH s AS (SELECT * FROM hops WHERE role = 'sidecar' AND ula IS NOT NULL),
                      g AS (SELECT * FROM hops WHERE role = 'gateway' AND dra IS NOT NULL)
                 SELECT s.hid AS shid, g.hid AS ghid, 'address' AS key, g.emitter AS gemitter,
@@ -294,12 +327,12 @@ public final class Correlator {
                 """.formatted(window));
         // the constant a gateway adds to both counts (Istio peer metadata), as its address pairs show
         exec("""
-                CREATE OR REPLACE TEMP TABLE gateway_overhead AS
+                CREATE OR REPLACE TABLE gateway_overhead AS
                 SELECT gemitter AS emitter, mode(db) AS db, mode(dbu) AS dbu FROM sg_address
                 WHERE abs(dt) <= 100 GROUP BY gemitter
                 """);
         exec("""
-                CREATE OR REPLACE TEMP TABLE sg_cand AS
+                CREATE OR REPLACE TABLE sg_cand AS
                 WITH s AS (SELECT *, t0 // 1000 AS b FROM hops WHERE role = 'sidecar'),
                      sidecar_ips AS (SELECT DISTINCT split_part(ula, ':', 1) AS ip FROM hops WHERE role = 'sidecar' AND ula IS NOT NULL),
                      -- a gateway that could not reach Squid sent nothing back, overhead included
@@ -332,10 +365,10 @@ public final class Correlator {
      * then, among the lines still unpaired (client aborts), any pair close in time and duration.
      */
     private void proxyCandidates() throws SQLException {
-        exec("CREATE OR REPLACE TEMP TABLE pq_cand AS " + proxyPairs("exact"));
+        exec("CREATE OR REPLACE TABLE pq_cand AS " + proxyPairs("exact"));
         assign("pq_cand", "ehid", "qhid", "pq_match", MIN_PROXY_SCORE);
-        exec("CREATE OR REPLACE TEMP TABLE pq_cand AS " + proxyPairs("rest"));
-        exec("CREATE OR REPLACE TEMP TABLE pq_first AS SELECT * FROM pq_match");
+        exec("CREATE OR REPLACE TABLE pq_cand AS " + proxyPairs("rest"));
+        exec("CREATE OR REPLACE TABLE pq_first AS SELECT * FROM pq_match");
         assign("pq_cand", "ehid", "qhid", "pq_match", MIN_PROXY_SCORE);
         exec("INSERT INTO pq_match SELECT * FROM pq_first");
         exec("DROP TABLE pq_first");
@@ -355,7 +388,9 @@ public final class Correlator {
         String join = exact
                 ? select + " FROM e JOIN q ON q.b = e.b AND q.bytes = e.down\n UNION ALL\n"
                   + select + " FROM e JOIN q ON q.b = e.b AND q.bytes = e.down - 39\n UNION ALL\n"
-                  + select + " FROM e JOIN (SELECT * FROM q WHERE bytes = 0 AND http_status >= 400) q ON q.b = e.b"
+                  // Squid failed and logged 0 bytes: the hops carry its error page (a few KB) and little else
+                  + select + " FROM (SELECT * FROM e WHERE down BETWEEN 100 AND 16384 AND up < 8192) e"
+                  + " JOIN (SELECT * FROM q WHERE bytes = 0 AND http_status >= 400) q ON q.b = e.b"
                 : select + " FROM e JOIN q ON q.b = e.b";
         return """
                 WITH e AS (SELECT *, unnest([t0 // %1$d - 1, t0 // %1$d, t0 // %1$d + 1]) AS b FROM upstream
@@ -374,7 +409,8 @@ public final class Correlator {
                                         ELSE 0.5 END AS client_score
                        FROM joined j
                        LEFT JOIN emitter_client ec ON ec.emitter = j.emitter AND ec.client_ip = j.client_ip
-                       WHERE abs(j.dt) <= %1$d AND abs(j.dd) <= 250 + j.edur // 20)
+                       LEFT JOIN source_window w ON w.source_id = j.source_id
+                       WHERE abs(j.dt) <= coalesce(w.window_ms, %1$d) AND abs(j.dd) <= 250 + j.edur // 20)
                 SELECT p.ehid, p.qhid, p.uh, p.source_id,
                        CASE WHEN client_score = 1.0 THEN 'time+bytes+client' ELSE 'time+bytes' END AS key,
                        p.dt, p.db, p.dd,
@@ -402,8 +438,8 @@ public final class Correlator {
      * this is exactly the greedy assignment by descending score.
      */
     private void assign(String candidates, String left, String right, String matches, double minScore) throws SQLException {
-        exec("CREATE OR REPLACE TEMP TABLE " + matches + " AS SELECT * FROM " + candidates + " LIMIT 0");
-        exec("CREATE OR REPLACE TEMP TABLE remaining AS SELECT * FROM " + candidates + " WHERE score >= " + minScore);
+        exec("CREATE OR REPLACE TABLE " + matches + " AS SELECT * FROM " + candidates + " LIMIT 0");
+        exec("CREATE OR REPLACE TABLE remaining AS SELECT * FROM " + candidates + " WHERE score >= " + minScore);
         for (int round = 0; round < 50; round++) {
             long before = count("SELECT count(*) FROM " + matches);
             exec("""
@@ -419,7 +455,7 @@ public final class Correlator {
                 break;
             }
             exec("""
-                    CREATE OR REPLACE TEMP TABLE remaining AS
+                    CREATE OR REPLACE TABLE remaining AS
                     SELECT r.* FROM remaining r
                     WHERE r.%1$s NOT IN (SELECT %1$s FROM %3$s) AND r.%2$s NOT IN (SELECT %2$s FROM %3$s)
                     """.formatted(left, right, matches));
@@ -430,8 +466,19 @@ public final class Correlator {
         exec("DROP TABLE IF EXISTS remaining");
     }
 
+    /** Rows per slice of the final join: its hash tables are built on the slice, so memory stays small. */
+    static final long TUNNELS_PER_SLICE = 200_000;
+
     private void tunnels() throws SQLException {
-        exec(TunnelSql.create(CONNECT_FAILURE_FLAGS));
+        for (String statement : TunnelSql.prepare()) {
+            exec(statement);
+        }
+        long slices = Math.max(1, (count("SELECT count(*) FROM chains") + TUNNELS_PER_SLICE - 1) / TUNNELS_PER_SLICE);
+        for (long k = 0; k < slices; k++) {
+            for (String statement : TunnelSql.slice(CONNECT_FAILURE_FLAGS, k, slices, k == 0)) {
+                exec(statement);
+            }
+        }
     }
 
     private void updateSources() throws SQLException {
@@ -460,7 +507,7 @@ public final class Correlator {
     private Result result() throws SQLException {
         Map<String, Long> byStatus = new LinkedHashMap<>();
         try (Statement s = connection.createStatement();
-             ResultSet rs = s.executeQuery("SELECT status, count(*) FROM tunnels GROUP BY status ORDER BY count(*) DESC, status")) {
+             ResultSet rs = s.executeQuery("SELECT status, count(*) FROM main.tunnels GROUP BY status ORDER BY count(*) DESC, status")) {
             while (rs.next()) {
                 byStatus.put(rs.getString(1), rs.getLong(2));
             }
@@ -468,7 +515,7 @@ public final class Correlator {
         List<String> offsets = new ArrayList<>();
         try (Statement s = connection.createStatement();
              ResultSet rs = s.executeQuery("""
-                     SELECT s.path, o.offset_ms, o.support FROM source_offset o JOIN sources s USING (source_id) ORDER BY s.path""")) {
+                     SELECT s.path, o.offset_ms, o.support FROM egresslog_work.source_offset o JOIN main.sources s USING (source_id) ORDER BY s.path""")) {
             while (rs.next()) {
                 offsets.add(String.format("%s: %+.3f s (from %d certain pairs)", rs.getString(1), rs.getLong(2) / 1000.0, rs.getLong(3)));
             }

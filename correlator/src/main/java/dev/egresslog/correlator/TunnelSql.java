@@ -1,34 +1,60 @@
 package dev.egresslog.correlator;
 
-/** The statement that builds the tunnels table from the assigned pairs: one row per tunnel or unjoined line. */
+import java.util.List;
+
+/**
+ * The statements that build the tunnels table from the assigned pairs: one row per tunnel or
+ * unjoined line. The rows are built slice by slice: each slice first copies out just its own
+ * lines, so no join has to hold a whole log table in memory.
+ */
 final class TunnelSql {
     private TunnelSql() {
     }
 
-    static String create(String failureFlags) {
-        return """
-                CREATE OR REPLACE TABLE tunnels AS
-                WITH side AS (SELECT * FROM hops WHERE role = 'sidecar'),
-                     gate AS (SELECT * FROM hops WHERE role = 'gateway'),
-                     -- proxies: addresses some upstream hop joined a Squid line on; addresses the app dialled
-                     -- and the gateway then forwarded to (seed 000's path, known even without Squid's log);
-                     -- and the user's
-                     proxies AS (SELECT DISTINCT e.uh AS addr FROM pq_match m JOIN upstream e ON e.hid = m.ehid
-                                 UNION SELECT DISTINCT g.uh FROM sg_match m JOIN hops s ON s.hid = m.shid
-                                                                      JOIN hops g ON g.hid = m.ghid
-                                       WHERE s.dla = g.uh
-                                 UNION SELECT addr FROM proxy_override),
-                     chains AS (
-                       SELECT g.hid AS ghid, sg.shid, pq.qhid
-                       FROM gate g LEFT JOIN sg_match sg ON sg.ghid = g.hid LEFT JOIN pq_match pq ON pq.ehid = g.hid
-                       WHERE pq.qhid IS NOT NULL OR g.uh IN (SELECT addr FROM proxies)
-                       UNION ALL
-                       SELECT NULL, s.hid, pq.qhid
-                       FROM side s LEFT JOIN pq_match pq ON pq.ehid = s.hid
-                       WHERE s.hid NOT IN (SELECT shid FROM sg_match)
-                         AND (pq.qhid IS NOT NULL OR s.dla IN (SELECT addr FROM proxies) OR s.uh IN (SELECT addr FROM proxies))
-                       UNION ALL
-                       SELECT NULL, NULL, q.hid FROM sq q WHERE q.hid NOT IN (SELECT qhid FROM pq_match))
+    /** Proxy addresses, and the hop ids of every tunnel row (narrow). */
+    static List<String> prepare() {
+        return List.of(
+                """
+                CREATE OR REPLACE TABLE proxies AS
+                -- addresses some upstream hop joined a Squid line on; addresses the app dialled and the
+                -- gateway then forwarded to (seed 000's path, known even without Squid's log); the user's
+                SELECT DISTINCT e.uh AS addr FROM pq_match m JOIN upstream e ON e.hid = m.ehid
+                UNION SELECT DISTINCT g.uh FROM sg_match m JOIN hops s ON s.hid = m.shid JOIN hops g ON g.hid = m.ghid
+                      WHERE s.dla = g.uh
+                UNION SELECT addr FROM proxy_override""",
+                """
+                CREATE OR REPLACE TABLE chains AS
+                SELECT g.hid AS ghid, sg.shid, pq.qhid
+                FROM hops g LEFT JOIN sg_match sg ON sg.ghid = g.hid LEFT JOIN pq_match pq ON pq.ehid = g.hid
+                WHERE g.role = 'gateway' AND (pq.qhid IS NOT NULL OR g.uh IN (SELECT addr FROM proxies))
+                UNION ALL
+                SELECT NULL, s.hid, pq.qhid
+                FROM hops s LEFT JOIN pq_match pq ON pq.ehid = s.hid
+                WHERE s.role = 'sidecar' AND s.hid NOT IN (SELECT shid FROM sg_match)
+                  AND (pq.qhid IS NOT NULL OR s.dla IN (SELECT addr FROM proxies) OR s.uh IN (SELECT addr FROM proxies))
+                UNION ALL
+                SELECT NULL, NULL, q.hid FROM sq q WHERE q.hid NOT IN (SELECT qhid FROM pq_match)""");
+    }
+
+    /** The statements that add the rows of one slice of the chains ({@code slice} of {@code slices}). */
+    static List<String> slice(String failureFlags, long slice, long slices, boolean create) {
+        String rows = ROW.formatted(failureFlags);
+        return List.of(
+                "CREATE OR REPLACE TABLE slice_chains AS SELECT * FROM chains WHERE hash(coalesce(ghid, shid, qhid)) %% %d = %d"
+                        .formatted(slices, slice),
+                """
+                CREATE OR REPLACE TABLE slice_side AS
+                SELECT hid, source, line, source_id, pod, namespace, dra, dra_ip, dra_port, uh, dla, up, down, t0, dur, flags
+                FROM hops WHERE hid IN (SELECT shid FROM slice_chains)""",
+                """
+                CREATE OR REPLACE TABLE slice_gate AS
+                SELECT hid, source, line, source_id, dra, dra_ip, dra_port, uh, up, down, t0, dur, flags
+                FROM hops WHERE hid IN (SELECT ghid FROM slice_chains)""",
+                "CREATE OR REPLACE TABLE slice_squid AS SELECT * FROM sq_mesh WHERE hid IN (SELECT qhid FROM slice_chains)",
+                (create ? "CREATE OR REPLACE TABLE main.tunnels AS\n" : "INSERT INTO main.tunnels\n") + rows);
+    }
+
+    private static final String ROW = """
                 SELECT
                   substr(md5(concat_ws('|', coalesce(c.shid, 0), coalesce(c.ghid, 0), coalesce(c.qhid, 0))), 1, 16) AS tunnel_id,
                   CASE
@@ -77,14 +103,12 @@ final class TunnelSql {
                   m1.db AS mesh_bytes_delta, m1.dd AS mesh_duration_delta_ms,
                   m2.key AS proxy_link_key, m2.score AS proxy_link_score, m2.dt AS proxy_start_delta_ms,
                   m2.db AS proxy_bytes_delta, m2.dd AS proxy_duration_delta_ms
-                FROM chains c
-                LEFT JOIN side s ON s.hid = c.shid
-                LEFT JOIN gate g ON g.hid = c.ghid
-                LEFT JOIN sq_mesh q ON q.hid = c.qhid
-                LEFT JOIN sources qs ON qs.source_id = q.source_id
+                FROM slice_chains c
+                LEFT JOIN slice_side s ON s.hid = c.shid
+                LEFT JOIN slice_gate g ON g.hid = c.ghid
+                LEFT JOIN slice_squid q ON q.hid = c.qhid
+                LEFT JOIN main.sources qs ON qs.source_id = q.source_id
                 LEFT JOIN sg_match m1 ON m1.shid = c.shid AND m1.ghid = c.ghid
                 LEFT JOIN pq_match m2 ON m2.qhid = c.qhid AND m2.ehid = coalesce(c.ghid, c.shid)
-                ORDER BY start_time
-                """.formatted(failureFlags);
-    }
+                """;
 }

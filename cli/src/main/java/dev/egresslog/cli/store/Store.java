@@ -108,16 +108,22 @@ public final class Store implements AutoCloseable {
 
     /** The source with exactly this fingerprint, or null. */
     public Known findExact(String fingerprint) throws SQLException {
-        return find("fingerprint = ?", fingerprint);
+        List<Known> found = find("fingerprint = ?", fingerprint);
+        return found.isEmpty() ? null : found.get(0);
     }
 
     /** Earlier, smaller sources read from the same path: candidates for a log that has grown since. */
     public List<Known> findSmallerAtPath(String sourcePath, long bytes) throws SQLException {
+        return find("path = ? AND bytes < ?", sourcePath, bytes);
+    }
+
+    private List<Known> find(String where, Object... parameters) throws SQLException {
         List<Known> found = new java.util.ArrayList<>();
         try (PreparedStatement ps = connection.prepareStatement(
-                "SELECT source_id, path, bytes, lines, head_hash FROM sources WHERE path = ? AND bytes < ? ORDER BY bytes DESC")) {
-            ps.setString(1, sourcePath);
-            ps.setLong(2, bytes);
+                "SELECT source_id, path, bytes, lines, head_hash FROM sources WHERE " + where + " ORDER BY bytes DESC")) {
+            for (int i = 0; i < parameters.length; i++) {
+                ps.setObject(i + 1, parameters[i]);
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     found.add(new Known(rs.getInt(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getString(5)));
@@ -125,16 +131,6 @@ public final class Store implements AutoCloseable {
             }
         }
         return found;
-    }
-
-    private Known find(String where, String value) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(
-                "SELECT source_id, path, bytes, lines, head_hash FROM sources WHERE " + where + " LIMIT 1")) {
-            ps.setString(1, value);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? new Known(rs.getInt(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getString(5)) : null;
-            }
-        }
     }
 
     /** Registers a new source and returns its id. */
