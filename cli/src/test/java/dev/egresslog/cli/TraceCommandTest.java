@@ -185,6 +185,52 @@ class TraceCommandTest {
     }
 
     @Test
+    void squidClientPortMakesTheProxyJoinExact(@TempDir Path dir) throws Exception {
+        // two tunnels with identical bytes and durations, 4 ms apart, whose Squid lines are logged
+        // in the other order: time alone would swap them, the client port (%>p) cannot
+        Mesh m = new Mesh();
+        long t = 1_650_436_824_541L;
+        List<String> squid = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            long start = t + i * 10_000;
+            int port = 39_000 + i;
+            long bytes = 90_274 + i * 1000;
+            m.gateway.add(Mesh.envoy(start, "-", 989, bytes, 18_973, "10.0.0.15:8080", "outbound|8080||myproxy.istio-system.svc.cluster.local",
+                    "10.131.1.111:" + port, "10.131.1.111:7777", "10.131.1.250:" + (33_000 + i)));
+            squid.add(portLine(start + 6, 18_960, port, bytes));
+        }
+        long start = t + 60_000;
+        m.gateway.add(Mesh.envoy(start, "-", 500, 5673, 200, "10.0.0.15:8080", "outbound|8080||myproxy.istio-system.svc.cluster.local",
+                "10.131.1.111:40001", "10.131.1.111:7777", "10.131.1.250:34001"));
+        m.gateway.add(Mesh.envoy(start + 4, "-", 500, 5673, 200, "10.0.0.15:8080", "outbound|8080||myproxy.istio-system.svc.cluster.local",
+                "10.131.1.111:40002", "10.131.1.111:7777", "10.131.1.250:34002"));
+        squid.add(portLine(start + 1, 195, 40002, 5673));
+        squid.add(portLine(start + 9, 195, 40001, 5673));
+        Files.write(dir.resolve("gateway.log"), m.gateway);
+        Files.write(dir.resolve("access.log"), squid);
+        Path db = dir.resolve("t.duckdb");
+        ParseCommandTest.Run run = run("trace", "--db", db.toString(), "--gateway", dir.resolve("gateway.log").toString(),
+                "--squid-logformat", "logformat ports %ts.%03tu %6tr %>a:%>p %Ss/%03>Hs %<st %rm %ru %[un %Sh/%<a %mt",
+                dir.resolve("access.log").toString());
+        assertEquals(0, run.exit(), run.err());
+        List<Map<String, Object>> pairs = rows(db, """
+                SELECT g.upstream_local_port AS gateway_port, q.client_port AS squid_port, t.proxy_link_key AS key
+                FROM tunnels t JOIN envoy_log g ON g.source_id = t.gateway_source_id AND g.line = t.gateway_line
+                JOIN squid_log q ON q.source_id = t.squid_source_id AND q.line = t.squid_line""");
+        assertEquals(6, pairs.size());
+        for (Map<String, Object> pair : pairs) {
+            assertEquals(pair.get("gateway_port"), pair.get("squid_port"), pairs.toString());
+            assertEquals("client-port", pair.get("key"));
+        }
+    }
+
+    private static String portLine(long startMesh, long elapsed, int port, long bytes) {
+        long end = startMesh + Mesh.SQUID_OFFSET + elapsed;
+        return String.format("%d.%03d %6d 10.131.1.111:%d TCP_TUNNEL/200 %d CONNECT en.wikipedia.org:443 - HIER_DIRECT/208.80.154.224 -",
+                end / 1000, end % 1000, elapsed, port, bytes);
+    }
+
+    @Test
     void rerunningAddsNothingAndLaterFilesJoin(@TempDir Path dir) throws Exception {
         Path sidecar = dir.resolve("sidecar.log");
         Path gateway = dir.resolve("gateway.log");

@@ -69,7 +69,9 @@ public final class Correlator {
             exec("SET search_path = 'main'");
         }
         Result result = result();
-        exec("DROP SCHEMA IF EXISTS egresslog_work CASCADE");
+        if (System.getenv("EGRESSLOG_KEEP_WORK") == null) {
+            exec("DROP SCHEMA IF EXISTS egresslog_work CASCADE");
+        }
         return result;
     }
 
@@ -134,7 +136,7 @@ public final class Correlator {
                        coalesce(string_split(e.response_flags, ','), []) AS flags, e.upstream_host AS uh, e.upstream_local_address AS ula,
                        e.downstream_local_address AS dla, e.downstream_remote_address AS dra,
                        e.downstream_remote_ip AS dra_ip, e.downstream_remote_port AS dra_port,
-                       e.upstream_host_port AS uh_port,
+                       e.upstream_host_port AS uh_port, e.upstream_local_ip AS ula_ip, e.upstream_local_port AS ula_port,
                        CASE
                          -- a sidecar's outbound socket and the app's socket share the pod's IP
                          WHEN e.upstream_local_ip = e.downstream_remote_ip
@@ -382,12 +384,18 @@ public final class Correlator {
         String select = """
                 SELECT e.hid AS ehid, q.hid AS qhid, e.uh, e.emitter, q.source_id, q.client_ip, e.role,
                        q.tm - e.t0 AS dt, e.down - q.bytes AS db, e.dur - q.dur AS dd,
-                       q.http_status, q.bytes AS qbytes, e.dur AS edur
+                       q.http_status, q.bytes AS qbytes, e.dur AS edur,
+                       coalesce(q.client_port = e.ula_port, false) AS port_match,
+                       -- Squid saw this hop's own address (no SNAT) with another port: another connection
+                       coalesce(q.client_ip = e.ula_ip AND q.client_port <> e.ula_port, false) AS port_conflict
                 """;
         // equality keys only: an OR in a join condition would leave just the time bucket to hash on
         String join = exact
                 ? select + " FROM e JOIN q ON q.b = e.b AND q.bytes = e.down\n UNION ALL\n"
                   + select + " FROM e JOIN q ON q.b = e.b AND q.bytes = e.down - 39\n UNION ALL\n"
+                  // a custom logformat with %>p: Squid's client port is the upstream hop's own port
+                  + select + " FROM e JOIN (SELECT * FROM q WHERE client_port IS NOT NULL) q"
+                  + " ON q.b = e.b AND q.client_port = e.ula_port\n UNION ALL\n"
                   // Squid failed and logged 0 bytes: the hops carry its error page (a few KB) and little else
                   + select + " FROM (SELECT * FROM e WHERE down BETWEEN 100 AND 16384 AND up < 8192) e"
                   + " JOIN (SELECT * FROM q WHERE bytes = 0 AND http_status >= 400) q ON q.b = e.b"
@@ -412,8 +420,12 @@ public final class Correlator {
                        LEFT JOIN source_window w ON w.source_id = j.source_id
                        WHERE abs(j.dt) <= coalesce(w.window_ms, %1$d) AND abs(j.dd) <= 250 + j.edur // 20)
                 SELECT p.ehid, p.qhid, p.uh, p.source_id,
-                       CASE WHEN client_score = 1.0 THEN 'time+bytes+client' ELSE 'time+bytes' END AS key,
+                       CASE WHEN port_match THEN 'client-port'
+                            WHEN client_score = 1.0 THEN 'time+bytes+client' ELSE 'time+bytes' END AS key,
                        p.dt, p.db, p.dd,
+                       -- an exact port match halves the distance to 1; a port conflict leaves a third
+                       (CASE WHEN port_match THEN 0.5 ELSE 0.0 END)
+                       + (CASE WHEN port_match THEN 0.5 WHEN port_conflict THEN 0.3 ELSE 1.0 END) * (
                        0.30 * exp(-abs(dt) / 100.0)
                        + 0.20 * client_score
                        + 0.35 * (CASE WHEN db = 0 OR db = 39 THEN 1.0
@@ -423,7 +435,7 @@ public final class Correlator {
                                       -- a client abort: Squid wrote more than reached the client
                                       WHEN db < 0 THEN 0.3 * exp(db / (1.0 + qbytes))
                                       ELSE 0.1 END)
-                       + 0.15 * exp(-abs(dd) / 100.0) AS score
+                       + 0.15 * exp(-abs(dd) / 100.0)) AS score
                 FROM pairs p
                 WHERE (NOT EXISTS (SELECT 1 FROM allowed a WHERE a.source_id = p.source_id)
                        OR EXISTS (SELECT 1 FROM allowed a WHERE a.source_id = p.source_id AND a.addr = p.uh))
