@@ -121,7 +121,7 @@ final class BenchCommand {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--lines", paramLabel = "N", defaultValue = "1000000",
+        @Option(names = "--lines", paramLabel = "N", defaultValue = "400000",
                 description = "Lines of each kind (default: ${DEFAULT-VALUE}).")
         int lines;
 

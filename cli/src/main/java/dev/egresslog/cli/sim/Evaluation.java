@@ -1,23 +1,13 @@
 package dev.egresslog.cli.sim;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -52,126 +42,90 @@ public final class Evaluation {
     public record Report(Map<String, Score> fullByStatus, Score full, Score all, Map<String, Score> links) {
     }
 
-    private record Truth(String status, List<String> refs, boolean full) {
-    }
-
     private Evaluation() {
     }
 
     /**
+     * Computed in SQL over the database and the truth file, so that memory stays bounded
+     * whatever the simulation's size.
+     *
      * @param simDir the simulation's output directory, holding truth.jsonl
      * @param prefix what the tunnels' file names start with before the simulation's own paths
-     *               (the directory as given to trace, with a trailing slash)
+     *               (the log directory as given to trace, with a trailing slash)
      */
     public static Report evaluate(Path simDir, String prefix, Connection db) throws IOException, SQLException {
-        Map<String, Truth> byRef = new HashMap<>();
-        List<Truth> truths = new ArrayList<>();
-        ObjectMapper json = new ObjectMapper();
-        try (BufferedReader r = Files.newBufferedReader(simDir.resolve("truth.jsonl"), StandardCharsets.UTF_8)) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                JsonNode n = json.readTree(line);
-                String status = n.get("status").asText();
-                List<String> refs = new ArrayList<>();
-                for (String hop : new String[] {"sidecar", "gateway", "squid"}) {
-                    refs.add(n.get(hop).isNull() ? null : n.get(hop).asText());
-                }
-                Truth t = new Truth(status, refs, isFull(status, refs));
-                if (refs.stream().allMatch(x -> x == null)) {
-                    continue;
-                }
-                truths.add(t);
-                refs.stream().filter(x -> x != null).forEach(x -> byRef.put(x, t));
-            }
-        }
+        String truthFile = simDir.resolve("truth.jsonl").toAbsolutePath().toString().replace("'", "''");
+        String strip = prefix.replace("'", "''");
+        String sql = """
+                WITH truth AS (
+                       SELECT * FROM read_json('%1$s', format = 'newline_delimited',
+                           columns = {id: 'BIGINT', status: 'VARCHAR', sidecar: 'VARCHAR', gateway: 'VARCHAR', squid: 'VARCHAR'})
+                       WHERE coalesce(sidecar, gateway, squid) IS NOT NULL),
+                     t AS (
+                       SELECT *, CASE status
+                                   WHEN 'complete' THEN sidecar IS NOT NULL AND gateway IS NOT NULL AND squid IS NOT NULL
+                                   WHEN 'upstream_failed' THEN sidecar IS NOT NULL AND gateway IS NOT NULL AND squid IS NOT NULL
+                                   WHEN 'denied' THEN sidecar IS NOT NULL AND squid IS NOT NULL
+                                   WHEN 'bypass' THEN sidecar IS NOT NULL AND squid IS NOT NULL
+                                   WHEN 'gateway_failed' THEN sidecar IS NOT NULL AND gateway IS NOT NULL
+                                   WHEN 'sidecar_failed' THEN sidecar IS NOT NULL
+                                   WHEN 'non_mesh' THEN squid IS NOT NULL
+                                   ELSE false END AS is_full
+                       FROM truth),
+                     refs AS (
+                       SELECT id, sidecar AS ref FROM t WHERE sidecar IS NOT NULL
+                       UNION ALL SELECT id, gateway FROM t WHERE gateway IS NOT NULL
+                       UNION ALL SELECT id, squid FROM t WHERE squid IS NOT NULL),
+                     r AS (
+                       SELECT status,
+                              CASE WHEN sidecar_file IS NULL THEN NULL ELSE replace(sidecar_file, '%2$s', '') || ':' || sidecar_line END AS s,
+                              CASE WHEN gateway_file IS NULL THEN NULL ELSE replace(gateway_file, '%2$s', '') || ':' || gateway_line END AS g,
+                              CASE WHEN squid_file IS NULL THEN NULL ELSE replace(squid_file, '%2$s', '') || ':' || squid_line END AS q
+                       FROM tunnels),
+                     owned AS (
+                       SELECT r.*, t.status AS tstatus, t.is_full, t.sidecar, t.gateway, t.squid,
+                              t.sidecar IS NOT DISTINCT FROM r.s AND t.gateway IS NOT DISTINCT FROM r.g
+                                  AND t.squid IS NOT DISTINCT FROM r.q AS exact
+                       FROM r JOIN refs x ON x.ref = coalesce(r.s, r.g, r.q) JOIN t ON t.id = x.id)
+                SELECT 'full' AS kind, status AS name, count(*) AS truth, 0 AS predicted, 0 AS correct, 0 AS agrees FROM t WHERE is_full GROUP BY status
+                UNION ALL SELECT 'full', tstatus, 0, count(*), count(*) FILTER (WHERE exact),
+                       count(*) FILTER (WHERE exact AND status = tstatus) FROM owned WHERE is_full GROUP BY tstatus
+                UNION ALL SELECT 'all', 'all', count(*), 0, 0, 0 FROM t
+                UNION ALL SELECT 'all', 'all', 0, count(*), count(*) FILTER (WHERE exact), 0 FROM owned
+                UNION ALL SELECT 'link', 'sidecar-gateway', count(*), 0, 0, 0 FROM t WHERE sidecar IS NOT NULL AND gateway IS NOT NULL
+                UNION ALL SELECT 'link', 'sidecar-gateway', 0, count(*), count(*) FILTER (WHERE sidecar = s AND gateway = g), 0
+                          FROM owned WHERE s IS NOT NULL AND g IS NOT NULL
+                UNION ALL SELECT 'link', 'upstream-squid', count(*), 0, 0, 0 FROM t
+                          WHERE squid IS NOT NULL AND (gateway IS NOT NULL OR sidecar IS NOT NULL AND status IN ('bypass', 'denied'))
+                UNION ALL SELECT 'link', 'upstream-squid', 0, count(*),
+                          count(*) FILTER (WHERE squid = q AND coalesce(gateway, sidecar) = coalesce(g, s)), 0
+                          FROM owned WHERE q IS NOT NULL AND coalesce(g, s) IS NOT NULL
+                """.formatted(truthFile, strip);
         Map<String, Score> fullByStatus = new TreeMap<>();
         Score full = new Score();
         Score all = new Score();
         Map<String, Score> links = new TreeMap<>();
-        for (Truth t : truths) {
-            all.truth++;
-            if (t.full) {
-                full.truth++;
-                fullByStatus.computeIfAbsent(t.status, k -> new Score()).truth++;
-            }
-            if (t.refs.get(0) != null && t.refs.get(1) != null) {
-                links.computeIfAbsent("sidecar-gateway", k -> new Score()).truth++;
-            }
-            if (t.refs.get(2) != null && (t.refs.get(1) != null || t.refs.get(0) != null && t.status.equals("bypass")
-                    || t.refs.get(0) != null && t.refs.get(1) == null && t.status.equals("denied"))) {
-                links.computeIfAbsent("upstream-squid", k -> new Score()).truth++;
+        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                String kind = rs.getString(1);
+                Score score = switch (kind) {
+                    case "full" -> fullByStatus.computeIfAbsent(rs.getString(2), k -> new Score());
+                    case "all" -> all;
+                    default -> links.computeIfAbsent(rs.getString(2), k -> new Score());
+                };
+                score.truth += rs.getLong(3);
+                score.predicted += rs.getLong(4);
+                score.correct += rs.getLong(5);
+                score.statusAgrees += rs.getLong(6);
             }
         }
-        Set<Truth> seen = new HashSet<>();
-        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("""
-                SELECT status, sidecar_file, sidecar_line, gateway_file, gateway_line, squid_file, squid_line FROM tunnels""")) {
-            while (rs.next()) {
-                List<String> refs = new ArrayList<>();
-                for (int hop = 0; hop < 3; hop++) {
-                    String file = rs.getString(2 + hop * 2);
-                    refs.add(file == null ? null : strip(file, prefix) + ":" + rs.getLong(3 + hop * 2));
-                }
-                Truth owner = null;
-                for (String ref : refs) {
-                    if (ref != null && byRef.containsKey(ref)) {
-                        owner = byRef.get(ref);
-                        break;
-                    }
-                }
-                if (owner == null) {
-                    continue; // a row of lines that are no tunnel's (cannot happen with simulated input)
-                }
-                boolean exact = owner.refs.equals(refs) && seen.add(owner);
-                all.predicted++;
-                all.correct += exact ? 1 : 0;
-                if (owner.full) {
-                    Score st = fullByStatus.get(owner.status);
-                    st.predicted++;
-                    full.predicted++;
-                    if (exact) {
-                        st.correct++;
-                        full.correct++;
-                        if (owner.status.equals(rs.getString(1))) {
-                            st.statusAgrees++;
-                            full.statusAgrees++;
-                        }
-                    }
-                }
-                if (refs.get(0) != null && refs.get(1) != null) {
-                    Score l = links.computeIfAbsent("sidecar-gateway", k -> new Score());
-                    l.predicted++;
-                    l.correct += owner.refs.get(0) != null && owner.refs.get(0).equals(refs.get(0))
-                            && refs.get(1).equals(owner.refs.get(1)) ? 1 : 0;
-                }
-                String upstream = refs.get(1) != null ? refs.get(1) : refs.get(0);
-                if (refs.get(2) != null && upstream != null) {
-                    Score l = links.computeIfAbsent("upstream-squid", k -> new Score());
-                    l.predicted++;
-                    String truthUpstream = owner.refs.get(1) != null ? owner.refs.get(1) : owner.refs.get(0);
-                    l.correct += refs.get(2).equals(owner.refs.get(2)) && upstream.equals(truthUpstream) ? 1 : 0;
-                }
-            }
+        for (Score s : fullByStatus.values()) {
+            full.truth += s.truth;
+            full.predicted += s.predicted;
+            full.correct += s.correct;
+            full.statusAgrees += s.statusAgrees;
         }
         return new Report(fullByStatus, full, all, links);
-    }
-
-    private static boolean isFull(String status, List<String> refs) {
-        boolean s = refs.get(0) != null;
-        boolean g = refs.get(1) != null;
-        boolean q = refs.get(2) != null;
-        return switch (status) {
-            case "complete", "upstream_failed" -> s && g && q;
-            case "denied" -> s && q; // via the gateway (g too) or a bypass
-            case "bypass" -> s && q;
-            case "gateway_failed" -> s && g;
-            case "sidecar_failed" -> s;
-            case "non_mesh" -> q;
-            default -> false;
-        };
-    }
-
-    private static String strip(String file, String prefix) {
-        return file.startsWith(prefix) ? file.substring(prefix.length()) : file;
     }
 
     /** The report as a table. */
