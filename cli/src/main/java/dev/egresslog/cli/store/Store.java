@@ -180,12 +180,6 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    public void execute(String sql) throws SQLException {
-        try (Statement s = connection.createStatement()) {
-            s.execute(sql);
-        }
-    }
-
     /**
      * Appenders for the three log tables on a connection of their own, so that several threads
      * can append at once; rows are visible after {@link LogAppender#close()}.
@@ -212,7 +206,6 @@ public final class Store implements AutoCloseable {
         private final DuckDBAppender envoy;
         private final DuckDBAppender squid;
         private final DuckDBAppender rejects;
-        private long rows;
 
         LogAppender(DuckDBConnection c, boolean keepRaw) throws SQLException {
             this.connection = c;
@@ -251,7 +244,6 @@ public final class Store implements AutoCloseable {
                 values(a, RecordColumns.REJECT, (Reject) parsed);
             }
             a.endRow();
-            rows++;
         }
 
         private static <T> void values(DuckDBAppender a, List<RecordColumns<T>> columns, T record) throws SQLException {
@@ -303,10 +295,6 @@ public final class Store implements AutoCloseable {
             } else {
                 a.append(value);
             }
-        }
-
-        public long rows() {
-            return rows;
         }
 
         /** Flushes the three appenders; close() alone would hide a flush error. */
