@@ -214,7 +214,7 @@ final class Ingest {
         LogParser parser = new LogParser(parserOptions);
         try (InputStream stream = source.input.open(System.in);
              LineReader reader = new LineReader(stream, LineReader.DEFAULT_MAX_LINE)) {
-            source.lines = InputParser.parse(reader, source.input.name(), parser, (raw, parsed) -> {
+            source.lines = InputParser.parseWithText(reader, source.input.name(), parser, (raw, parsed) -> {
                 linesRead.incrementAndGet();
                 if (parsed.origin().line() <= source.skipLines) {
                     return;

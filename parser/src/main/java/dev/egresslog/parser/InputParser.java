@@ -15,7 +15,7 @@ public final class InputParser {
      * @return the number of lines read
      */
     public static long parse(LineReader reader, String source, LogParser parser, Consumer<? super ParsedLine> sink) {
-        return parse(reader, source, parser, (raw, parsed) -> sink.accept(parsed));
+        return parseWithText(reader, source, parser, (raw, parsed) -> sink.accept(parsed));
     }
 
     /** What a caller gets for each line: the text as read (null after a read error) and what it became. */
@@ -25,7 +25,7 @@ public final class InputParser {
     }
 
     /** As {@link #parse(LineReader, String, LogParser, Consumer)}, also handing over each line's text. */
-    public static long parse(LineReader reader, String source, LogParser parser, LineSink sink) {
+    public static long parseWithText(LineReader reader, String source, LogParser parser, LineSink sink) {
         while (true) {
             String line;
             try {
