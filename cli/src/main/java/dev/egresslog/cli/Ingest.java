@@ -8,7 +8,6 @@ import dev.egresslog.parser.LogParser;
 import dev.egresslog.parser.Origin;
 import dev.egresslog.parser.ParserOptions;
 import dev.egresslog.parser.Reject;
-import dev.egresslog.parser.SquidRecord;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -50,11 +49,20 @@ final class Ingest {
         String fingerprint;
         String headHash;
         long bytes;
+        // updated by the workers that read parts of this input
         long lines;
         long records;
         long rejects;
         long envoy;
         long squid;
+
+        synchronized void add(long lastLine, long records, long rejects, long envoy, long squid) {
+            this.lines = Math.max(this.lines, lastLine);
+            this.records += records;
+            this.rejects += rejects;
+            this.envoy += envoy;
+            this.squid += squid;
+        }
 
         Source(Inputs.Input input, String forcedRole) {
             this.input = input;
@@ -66,8 +74,20 @@ final class Ingest {
         }
     }
 
+    /** What one worker reads at a time: a whole input, or a byte range of a large plain file. */
+    private record Part(Source source, long start, long end, long firstLine) {
+        boolean whole() {
+            return end < 0;
+        }
+    }
+
+    /** Plain files larger than this are read by several workers at once, in parts of this size. */
+    static final long PART_BYTES = 16L << 20;
+
+    private final long partBytes;
+
     /** Totals of a run, for the summary. */
-    record Totals(long files, long skippedFiles, long lines, long records, long rejects, double seconds) {
+    record Totals(long files, long parts, long skippedFiles, long lines, long records, long rejects, double seconds) {
     }
 
     private final Store store;
@@ -76,10 +96,10 @@ final class Ingest {
     private final boolean keepRaw;
     private final PrintWriter err;
     private final AtomicLong linesRead = new AtomicLong();
-    private final AtomicInteger filesDone = new AtomicInteger();
 
-    Ingest(Store store, ParserOptions parserOptions, int threads, boolean keepRaw, PrintWriter err) {
+    Ingest(Store store, ParserOptions parserOptions, int threads, boolean keepRaw, long partBytes, PrintWriter err) {
         this.store = store;
+        this.partBytes = partBytes;
         this.parserOptions = parserOptions;
         this.threads = Math.max(1, threads);
         this.keepRaw = keepRaw;
@@ -99,19 +119,26 @@ final class Ingest {
         }
         int files = todo.size();
         List<Source> done = new ArrayList<>(todo);
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, Math.max(1, files)), r -> {
+        LinkedBlockingQueue<Part> parts = new LinkedBlockingQueue<>();
+        for (Source source : todo) {
+            parts.addAll(split(source));
+        }
+        int workerCount = Math.min(threads, Math.max(1, parts.size()));
+        ExecutorService pool = Executors.newFixedThreadPool(workerCount, r -> {
             Thread t = new Thread(r, "egresslog-ingest");
             t.setDaemon(true);
             return t;
         });
         List<Future<?>> workers = new ArrayList<>();
-        for (int i = 0; i < Math.min(threads, Math.max(1, files)); i++) {
+        int partCount = parts.size();
+        AtomicInteger partsDone = new AtomicInteger();
+        for (int i = 0; i < workerCount; i++) {
             workers.add(pool.submit(() -> {
                 try (Store.LogAppender appender = store.appender(keepRaw)) {
-                    Source source;
-                    while ((source = todo.poll()) != null) {
-                        read(source, appender);
-                        filesDone.incrementAndGet();
+                    Part part;
+                    while ((part = parts.poll()) != null) {
+                        read(part, appender);
+                        partsDone.incrementAndGet();
                     }
                 }
                 return null;
@@ -120,8 +147,8 @@ final class Ingest {
         pool.shutdown();
         while (!pool.awaitTermination(2, TimeUnit.SECONDS)) {
             double seconds = (System.nanoTime() - t0) / 1e9;
-            err.printf("egresslog trace: %,d lines read (%,.0f lines/s), %d of %d files done%n",
-                    linesRead.get(), linesRead.get() / seconds, filesDone.get(), files);
+            err.printf("egresslog trace: %,d lines read (%,.0f lines/s), %d of %d parts of %d files done%n",
+                    linesRead.get(), linesRead.get() / seconds, partsDone.get(), partCount, files);
             err.flush();
         }
         for (Future<?> worker : workers) {
@@ -146,7 +173,7 @@ final class Ingest {
             records += source.records;
             rejects += source.rejects;
         }
-        return new Totals(files, skipped, linesRead.get(), records, rejects, (System.nanoTime() - t0) / 1e9);
+        return new Totals(files, partCount, skipped, linesRead.get(), records, rejects, (System.nanoTime() - t0) / 1e9);
     }
 
     /** Fingerprints the input and registers it; false when the database already holds all of it. */
@@ -209,12 +236,55 @@ final class Ingest {
         }
     }
 
-    /** Parses one input and appends every line's record or reject. */
-    private void read(Source source, Store.LogAppender appender) throws SQLException {
+    /**
+     * The parts of an input: large plain files are cut at line starts about every partBytes, with
+     * the number of their first line counted on the way (one pass over the bytes).
+     */
+    private List<Part> split(Source source) {
+        if (threads < 2 || source.input.isStdin() || source.bytes <= partBytes || isGzip(source.input)) {
+            return List.of(new Part(source, 0, -1, 1));
+        }
+        List<Part> parts = new ArrayList<>();
+        try (InputStream in = Files.newInputStream(source.input.path())) {
+            byte[] buffer = new byte[1 << 16];
+            long position = 0;
+            long lines = 0;
+            long partStart = 0;
+            long partFirstLine = 1;
+            long nextCut = partBytes;
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                for (int i = 0; i < n; i++) {
+                    if (buffer[i] == '\n') {
+                        lines++;
+                        long lineStart = position + i + 1;
+                        if (lineStart >= nextCut && lineStart < source.bytes) {
+                            parts.add(new Part(source, partStart, lineStart, partFirstLine));
+                            partStart = lineStart;
+                            partFirstLine = lines + 1;
+                            nextCut = lineStart + partBytes;
+                        }
+                    }
+                }
+                position += n;
+            }
+            parts.add(new Part(source, partStart, source.bytes, partFirstLine));
+        } catch (IOException e) {
+            return List.of(new Part(source, 0, -1, 1));
+        }
+        return parts;
+    }
+
+    /** Parses one part of an input and appends every line's record or reject. */
+    private void read(Part part, Store.LogAppender appender) throws SQLException {
+        Source source = part.source();
         LogParser parser = new LogParser(parserOptions);
-        try (InputStream stream = source.input.open(System.in);
-             LineReader reader = new LineReader(stream, LineReader.DEFAULT_MAX_LINE)) {
-            source.lines = InputParser.parseWithText(reader, source.input.name(), parser, (raw, parsed) -> {
+        long[] counts = new long[4]; // records, rejects, envoy, squid
+        long lastLine = 0;
+        try (LineReader reader = part.whole()
+                ? new LineReader(source.input.open(System.in), LineReader.DEFAULT_MAX_LINE)
+                : LineReader.range(source.input.path(), part.start(), part.end(), part.firstLine(), LineReader.DEFAULT_MAX_LINE)) {
+            lastLine = InputParser.parseWithText(reader, source.input.name(), parser, (raw, parsed) -> {
                 linesRead.incrementAndGet();
                 if (parsed.origin().line() <= source.skipLines) {
                     return;
@@ -225,19 +295,17 @@ final class Ingest {
                     throw new IllegalStateException(Store.firstLine(e), e);
                 }
                 if (parsed instanceof Reject) {
-                    source.rejects++;
-                } else if (parsed instanceof EnvoyRecord) {
-                    source.records++;
-                    source.envoy++;
-                } else if (parsed instanceof SquidRecord) {
-                    source.records++;
-                    source.squid++;
+                    counts[1]++;
+                } else {
+                    counts[0]++;
+                    counts[parsed instanceof EnvoyRecord ? 2 : 3]++;
                 }
             });
         } catch (IOException e) {
-            appender.append(source.sourceId, null, new Reject(Origin.of(source.input.name(), 1), 0,
+            appender.append(source.sourceId, null, new Reject(Origin.of(source.input.name(), part.firstLine()), 0,
                     "cannot read: " + e.getMessage(), ""));
-            source.rejects++;
+            counts[1]++;
         }
+        source.add(lastLine, counts[0], counts[1], counts[2], counts[3]);
     }
 }

@@ -65,6 +65,10 @@ final class TraceCommand implements Callable<Integer> {
             description = "DuckDB's memory limit; larger sorts and joins spill to disk (default: ${DEFAULT-VALUE}).")
     String memoryLimit;
 
+    @Option(names = "--part-bytes", hidden = true, paramLabel = "BYTES",
+            description = "Plain files larger than this are read by several threads in parts of this size.")
+    long partBytes = Ingest.PART_BYTES;
+
     @Option(names = "--keep-raw", description = "Store each line's text in the database, so that explain shows it even "
             + "when the log files are gone (slower: DuckDB compresses the text).")
     boolean keepRaw;
@@ -96,10 +100,10 @@ final class TraceCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         try (Store store = Store.open(database.db, memoryLimit)) {
             Ingest.Totals totals = new Ingest(store, parserOptions,
-                    threads != null ? threads : Runtime.getRuntime().availableProcessors(), keepRaw, err).run(sources);
-            err.printf("egresslog trace: read %,d lines from %d files in %.1f s (%,.0f lines/s); %,d rejected%n",
-                    totals.lines(), totals.files(), totals.seconds(), totals.lines() / Math.max(totals.seconds(), 1e-9),
-                    totals.rejects());
+                    threads != null ? threads : Runtime.getRuntime().availableProcessors(), keepRaw, partBytes, err).run(sources);
+            err.printf("egresslog trace: read %,d lines from %d files (%d parts) in %.1f s (%,.0f lines/s); %,d rejected%n",
+                    totals.lines(), totals.files(), totals.parts(), totals.seconds(),
+                    totals.lines() / Math.max(totals.seconds(), 1e-9), totals.rejects());
             err.flush();
             Correlator.Result result = new Correlator(store.connection(), correlatorOptions, line -> {
                 err.println("egresslog trace: " + line);

@@ -283,6 +283,31 @@ class TraceCommandTest {
     }
 
     @Test
+    void largeFilesReadInPartsKeepTheirLineNumbers(@TempDir Path dir) throws Exception {
+        MeshSimulator.run(new SimulationConfig(1_500, 60, 12, 4, 30, 0, 0.0, 3), dir);
+        Path logs = dir.resolve("logs");
+        Path whole = dir.resolve("whole.duckdb");
+        Path parted = dir.resolve("parted.duckdb");
+        assertEquals(0, run("trace", "--db", whole.toString(), "--threads", "1", logs.toString()).exit());
+        ParseCommandTest.Run inParts = run("trace", "--db", parted.toString(), "--threads", "2", "--part-bytes", "20000",
+                logs.toString());
+        assertEquals(0, inParts.exit(), inParts.err());
+        java.util.regex.Matcher read = java.util.regex.Pattern.compile("from (\\d+) files \\((\\d+) parts\\)").matcher(inParts.err());
+        assertTrue(read.find(), inParts.err());
+        assertTrue(Long.parseLong(read.group(2)) > Long.parseLong(read.group(1)) + 5, "large files were split: " + read.group());
+        String lines = "SELECT source, line, start_time, bytes_sent FROM envoy_log ORDER BY source, line";
+        assertEquals(rows(whole, lines), rows(parted, lines));
+        String squid = "SELECT source, line, end_time, bytes FROM squid_log ORDER BY source, line";
+        assertEquals(rows(whole, squid), rows(parted, squid));
+        assertEquals(rows(whole, "SELECT path, lines, records, rejects FROM sources ORDER BY path"),
+                rows(parted, "SELECT path, lines, records, rejects FROM sources ORDER BY path"));
+        String tunnels = "SELECT status, sidecar_file, sidecar_line, gateway_file, gateway_line, squid_file, squid_line "
+                + "FROM tunnels ORDER BY ALL";
+        assertEquals(rows(whole, tunnels), rows(parted, tunnels));
+        assertTrue(count(parted, "SELECT count(*) FROM envoy_log") > 2_000);
+    }
+
+    @Test
     void queryAndExplain(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("sidecar.log"), SEED_SIDECAR + "\n");
         Files.writeString(dir.resolve("gateway.log"), SEED_GATEWAY + "\n");

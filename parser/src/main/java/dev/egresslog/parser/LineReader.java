@@ -31,17 +31,77 @@ public final class LineReader implements Closeable {
     private boolean eof;
 
     public LineReader(InputStream in, int maxLine) throws IOException {
+        this(gunzipIfCompressed(in), maxLine, 1);
+    }
+
+    private LineReader(InputStream in, int maxLine, long firstLine) {
+        this.in = in;
+        this.maxLine = maxLine;
+        this.lineNumber = firstLine - 1;
+    }
+
+    private static InputStream gunzipIfCompressed(InputStream in) throws IOException {
         BufferedInputStream buffered = new BufferedInputStream(in, 2);
         buffered.mark(2);
         int b1 = buffered.read();
         int b2 = buffered.read();
         buffered.reset();
-        this.in = b1 == 0x1f && b2 == 0x8b ? new GZIPInputStream(buffered, 64 * 1024) : buffered;
-        this.maxLine = maxLine;
+        return b1 == 0x1f && b2 == 0x8b ? new GZIPInputStream(buffered, 64 * 1024) : buffered;
     }
 
     public static LineReader open(Path path) throws IOException {
         return new LineReader(Files.newInputStream(path), DEFAULT_MAX_LINE);
+    }
+
+    /**
+     * Reads the lines of a byte range of an uncompressed file: the range must start at the
+     * beginning of a line, and its lines are numbered from {@code firstLine}. Several threads can
+     * so read one large file.
+     */
+    public static LineReader range(Path path, long start, long end, long firstLine, int maxLine) throws IOException {
+        InputStream in = Files.newInputStream(path);
+        in.skipNBytes(start);
+        return new LineReader(new BoundedStream(in, end - start), maxLine, firstLine);
+    }
+
+    /** At most {@code remaining} bytes of a stream. */
+    private static final class BoundedStream extends InputStream {
+        private final InputStream in;
+        private long remaining;
+
+        BoundedStream(InputStream in, long remaining) {
+            this.in = in;
+            this.remaining = remaining;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (remaining <= 0) {
+                return -1;
+            }
+            int b = in.read();
+            if (b >= 0) {
+                remaining--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            if (remaining <= 0) {
+                return -1;
+            }
+            int n = in.read(buffer, offset, (int) Math.min(length, remaining));
+            if (n > 0) {
+                remaining -= n;
+            }
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
     }
 
     /**
