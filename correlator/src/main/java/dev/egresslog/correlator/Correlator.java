@@ -23,11 +23,14 @@ import static java.util.Objects.requireNonNull;
  *   <li>hops: Envoy TCP lines with a role (sidecar or gateway), decided per emitting pod (or file)
  *       from the addresses of its lines, its name, or the user's override;</li>
  *   <li>offsets: each Squid source's clock offset, estimated from pairs that cannot be wrong (byte
- *       counts that occur once, durations that agree), per hour so that drift is followed;</li>
+ *       counts that occur at most twice, durations that agree), per hour so that drift is
+ *       followed, and the join window its certain pairs allow;</li>
  *   <li>candidates: sidecar↔gateway pairs by address (or, under SNAT, by bytes and time), and
- *       upstream hop↔Squid pairs by time, duration and bytes, each with a score and evidence;</li>
+ *       upstream hop↔Squid pairs by time, duration, bytes, the client address Squid saw and,
+ *       with %>p, its port, each with a score and evidence;</li>
  *   <li>assignment: each line in at most one pair, the best pairs first (mutual best, iterated:
- *       the result of a global greedy assignment by score);</li>
+ *       the result of a global greedy assignment by score), then once more keeping the rank order
+ *       of connections with identical byte counts;</li>
  *   <li>tunnels: chains and everything that did not join, with a status.</li>
  * </ol>
  */

@@ -6,7 +6,8 @@ import java.util.List;
  * Tolerances of the joins and the user's overrides.
  *
  * @param maxSkewMs        largest Squid clock offset searched for (either sign)
- * @param proxyWindowMs    largest start-time difference of an upstream hop and its Squid line, once the offset is removed
+ * @param proxyWindowMs    largest start-time difference of an upstream hop and its Squid line, once the offset is
+ *                         removed (a Squid source whose certain pairs agree better gets a narrower window)
  * @param meshWindowMs     largest start-time difference of a sidecar line and its gateway line (node clocks)
  * @param proxyAddresses   proxy addresses given by the user, added to the learned ones
  * @param squidProxyMap    "SOURCE_PATH=ADDRESS" pairs: which proxy address a Squid file serves, overriding what is learned
