@@ -180,6 +180,10 @@ class TraceCommandTest {
         Map<String, Object> failed = rows(db, "SELECT * FROM tunnels WHERE status = 'gateway_failed'").get(0);
         assertNull(failed.get("squid_line"));
         assertEquals(4L, count(db, "SELECT count(*) FROM failures_by_hop"));
+        // the gateway lines start 1 ms after their sidecar's: the sidecar's clock reads 1 ms behind
+        assertEquals(-1L, count(db, "SELECT clock_offset_ms FROM sources WHERE path LIKE '%/sidecar.log'"));
+        long squidOffset = count(db, "SELECT clock_offset_ms FROM sources WHERE path LIKE '%/squid-a.log'");
+        assertTrue(squidOffset > Mesh.SQUID_OFFSET - 50 && squidOffset < Mesh.SQUID_OFFSET + 50, "squid offset " + squidOffset);
         assertTrue(count(db, "SELECT count(*) FROM per_pod") >= 1);
         assertTrue(count(db, "SELECT count(*) FROM per_target WHERE connect_host = 'en.wikipedia.org'") == 1);
     }

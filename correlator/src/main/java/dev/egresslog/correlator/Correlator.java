@@ -550,6 +550,15 @@ public final class Correlator {
                 UPDATE sources SET clock_offset_ms = o.offset_ms
                 FROM source_offset o WHERE o.source_id = sources.source_id
                 """);
+        // an Envoy sidecar source's clock against the gateways it talks to (ms; node clocks differ
+        // by milliseconds), from its address-matched pairs
+        exec("""
+                UPDATE sources SET clock_offset_ms = o.offset_ms
+                FROM (SELECT s.source_id, median(-m.dt)::BIGINT AS offset_ms
+                      FROM sg_match m JOIN hops s ON s.hid = m.shid
+                      WHERE m.key = 'address' GROUP BY s.source_id) o
+                WHERE o.source_id = sources.source_id
+                """);
         exec("""
                 UPDATE sources SET proxy_address = p.addr
                 FROM (SELECT source_id, arg_max(addr, n) AS addr FROM source_proxy GROUP BY source_id) p
