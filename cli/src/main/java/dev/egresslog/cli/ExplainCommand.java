@@ -37,7 +37,7 @@ final class ExplainCommand implements Callable<Integer> {
             ps.setString(1, tunnelId);
             try (ResultSet t = ps.executeQuery()) {
                 if (!t.next()) {
-                    throw new UserException("no tunnel " + tunnelId + " in " + database.db, ExitCodes.REJECTS);
+                    throw new UserException("no tunnel " + tunnelId + " in " + database.db, ExitCodes.NOT_FOUND);
                 }
                 out.printf("tunnel %s: %s%s%n", tunnelId, t.getString("status"),
                         t.getObject("score") == null ? "" : String.format(" (score %.3f)", t.getDouble("score")));
@@ -45,7 +45,7 @@ final class ExplainCommand implements Callable<Integer> {
                         t.getString("pod") == null ? "" : " (pod " + t.getString("pod") + ")",
                         nz(t.getString("proxy_address")),
                         t.getString("connect_host") == null ? "-" : t.getString("connect_host") + ":" + t.getObject("connect_port"));
-                out.printf("  start %s, %s ms, %s bytes up, %s bytes down%n", QueryCommand.text(QueryCommand.value(t, t.findColumn("start_time"))),
+                out.printf("  start %s, %s ms, %s bytes up, %s bytes down%n", OutputValues.text(QueryCommand.value(t, t.findColumn("start_time"))),
                         nz(t.getObject("duration_ms")), nz(t.getObject("bytes_up")), nz(t.getObject("bytes_down")));
                 out.println();
                 hop(c, out, "sidecar", "envoy_log", t, "sidecar");

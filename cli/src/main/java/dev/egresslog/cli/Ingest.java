@@ -49,6 +49,7 @@ final class Ingest {
         String fingerprint;
         String headHash;
         long bytes;
+        boolean gzip;
         // updated by the workers that read parts of this input
         long lines;
         long records;
@@ -188,6 +189,7 @@ final class Ingest {
         try {
             source.bytes = Files.size(input.path());
             source.headHash = headHash(input, source.bytes);
+            source.gzip = isGzip(input);
         } catch (IOException e) {
             throw new UserException("cannot read " + input.name() + ": " + e.getMessage());
         }
@@ -200,7 +202,7 @@ final class Ingest {
             err.printf("egresslog trace: %s is already in the database (as %s); skipped%n", input.name(), exact.path());
             return false;
         }
-        if (!isGzip(input)) {
+        if (!source.gzip) {
             for (Store.Known earlier : store.findSmallerAtPath(input.name(), source.bytes)) {
                 if (earlier.lines() > 0 && headHash(input, earlier.bytes()).equals(earlier.headHash())) {
                     source.sourceId = earlier.sourceId();
@@ -241,7 +243,7 @@ final class Ingest {
      * the number of their first line counted on the way (one pass over the bytes).
      */
     private List<Part> split(Source source) {
-        if (threads < 2 || source.input.isStdin() || source.bytes <= partBytes || isGzip(source.input)) {
+        if (threads < 2 || source.input.isStdin() || source.bytes <= partBytes || source.gzip) {
             return List.of(new Part(source, 0, -1, 1));
         }
         List<Part> parts = new ArrayList<>();

@@ -84,16 +84,6 @@ final class QueryCommand implements Callable<Integer> {
         return v;
     }
 
-    static String text(Object v) {
-        if (v == null) {
-            return "";
-        }
-        if (v instanceof List<?> list) {
-            return String.join(",", list.stream().map(String::valueOf).toList());
-        }
-        return v.toString();
-    }
-
     private static void table(ResultSet rs, PrintWriter out) throws SQLException {
         ResultSetMetaData meta = rs.getMetaData();
         int n = meta.getColumnCount();
@@ -107,7 +97,7 @@ final class QueryCommand implements Callable<Integer> {
         while (rs.next()) {
             String[] row = new String[n];
             for (int i = 0; i < n; i++) {
-                String t = text(value(rs, i + 1));
+                String t = OutputValues.text(value(rs, i + 1));
                 row[i] = t.length() > MAX_WIDTH ? t.substring(0, MAX_WIDTH - 3) + "..." : t;
                 widths[i] = Math.max(widths[i], row[i].length());
             }
@@ -150,8 +140,7 @@ final class QueryCommand implements Callable<Integer> {
                 if (i > 1) {
                     b.append(',');
                 }
-                String t = text(value(rs, i));
-                b.append(t.contains(",") || t.contains("\"") || t.contains("\n") ? '"' + t.replace("\"", "\"\"") + '"' : t);
+                b.append(OutputValues.csv(value(rs, i)));
             }
             out.println(b);
         }
@@ -166,26 +155,7 @@ final class QueryCommand implements Callable<Integer> {
             json.writeStartObject();
             for (int i = 1; i <= n; i++) {
                 json.writeFieldName(meta.getColumnLabel(i));
-                Object v = value(rs, i);
-                if (v == null) {
-                    json.writeNull();
-                } else if (v instanceof Number num && !(v instanceof java.math.BigDecimal)) {
-                    if (v instanceof Double || v instanceof Float) {
-                        json.writeNumber(num.doubleValue());
-                    } else {
-                        json.writeNumber(num.longValue());
-                    }
-                } else if (v instanceof Boolean bool) {
-                    json.writeBoolean(bool);
-                } else if (v instanceof List<?> list) {
-                    json.writeStartArray();
-                    for (Object item : list) {
-                        json.writeString(String.valueOf(item));
-                    }
-                    json.writeEndArray();
-                } else {
-                    json.writeString(v.toString());
-                }
+                OutputValues.json(json, value(rs, i));
             }
             json.writeEndObject();
             json.flush();

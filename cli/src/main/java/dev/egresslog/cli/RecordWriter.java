@@ -113,29 +113,7 @@ abstract class RecordWriter implements AutoCloseable {
 
         private void writeField(String name, Object value) throws IOException {
             json.writeFieldName(name);
-            if (value == null) {
-                json.writeNull();
-            } else if (value instanceof Long v) {
-                json.writeNumber(v);
-            } else if (value instanceof Integer v) {
-                json.writeNumber(v);
-            } else if (value instanceof Boolean v) {
-                json.writeBoolean(v);
-            } else if (value instanceof List<?> list) {
-                json.writeStartArray();
-                for (Object item : list) {
-                    json.writeString(String.valueOf(item));
-                }
-                json.writeEndArray();
-            } else if (value instanceof Map<?, ?> map) {
-                json.writeStartObject();
-                for (Map.Entry<?, ?> e : map.entrySet()) {
-                    json.writeStringField(String.valueOf(e.getKey()), String.valueOf(e.getValue()));
-                }
-                json.writeEndObject();
-            } else {
-                json.writeString(value.toString());
-            }
+            OutputValues.json(json, value);
         }
     }
 
@@ -174,22 +152,11 @@ abstract class RecordWriter implements AutoCloseable {
                 if (i > 0) {
                     row.append(',');
                 }
-                row.append(csv(values.get(HEADER.get(i))));
+                row.append(OutputValues.csv(values.get(HEADER.get(i))));
             }
             out.println(row);
         }
 
-        static String csv(Object value) {
-            if (value == null) {
-                return "";
-            }
-            String text = value instanceof List<?> list ? String.join(",", list.stream().map(String::valueOf).toList())
-                    : value instanceof Map<?, ?> map && map.isEmpty() ? "" : value.toString();
-            if (text.indexOf(',') >= 0 || text.indexOf('"') >= 0 || text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0) {
-                return '"' + text.replace("\"", "\"\"") + '"';
-            }
-            return text;
-        }
     }
 
     /** A compact, aligned view of the fields an operator looks at first. */

@@ -23,8 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** `egresslog parse` as a user runs it: real files, exit codes, output formats. */
 class ParseCommandTest {
     static final Path SAMPLES = Path.of(System.getProperty("egresslog.root", "..")).resolve("sample-logs");
-    static final String SQUID_LINE = "1650436832.158  18967 10.0.0.98 TCP_TUNNEL/200 90274 CONNECT en.wikipedia.org:443 - "
-            + "HIER_DIRECT/208.80.154.224 -";
+    static final String SQUID_LINE = TraceCommandTest.seedLine("squid-access.log");
 
     record Run(int exit, String out, String err) {
         List<String> lines() {

@@ -27,14 +27,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** `egresslog trace` on real files into a real DuckDB file, checked with SQL. */
 class TraceCommandTest {
-    static final String SEED_SIDECAR = "[2022-04-20T06:40:24.541Z] \"- - -\" 0 - - - \"-\" 989 90274 18975 - \"-\" \"-\" \"-\" \"-\" "
-            + "\"10.131.1.111:7777\" outbound|7777|proxy|istio-egressgateway.istio-system.svc.cluster.local "
-            + "10.131.1.250:33002 10.0.0.15:8080 10.131.1.250:38380 - - \"-\"";
-    static final String SEED_GATEWAY = "[2022-04-20T06:40:24.542Z] \"- - -\" 0 - - - \"-\" 989 90274 18973 - \"-\" \"-\" \"-\" \"-\" "
-            + "\"10.0.0.15:8080\" outbound|8080||myproxy.istio-system.svc.cluster.local 10.131.1.111:39040 "
-            + "10.131.1.111:7777 10.131.1.250:33002 - - \"-\"";
-    static final String SEED_SQUID = "1650436832.158  18967 10.0.0.98 TCP_TUNNEL/200 90274 CONNECT en.wikipedia.org:443 - "
-            + "HIER_DIRECT/208.80.154.224 -";
+    // seed 000's first tunnel, as bundled in sample-logs/seed
+    static final String SEED_SIDECAR = seedLine("sidecar-sleep.log");
+    static final String SEED_GATEWAY = seedLine("egressgateway.log");
+    static final String SEED_SQUID = seedLine("squid-access.log");
+
+    static String seedLine(String file) {
+        try {
+            return Files.readAllLines(ParseCommandTest.SAMPLES.resolve("seed").resolve(file)).get(0);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     static List<Map<String, Object>> rows(Path db, String sql) throws SQLException {
         List<Map<String, Object>> rows = new ArrayList<>();

@@ -63,10 +63,6 @@ public record ClusterName(String raw, String direction, int port, String subset,
         return java.util.Arrays.copyOf(parts, count);
     }
 
-    public boolean isOutbound() {
-        return "outbound".equals(direction);
-    }
-
     @Override
     public String toString() {
         return raw;

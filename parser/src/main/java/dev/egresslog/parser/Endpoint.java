@@ -59,17 +59,6 @@ public record Endpoint(String raw, String host, int port) {
         return port <= 65535 ? port : -1;
     }
 
-    /** host:port with brackets for IPv6, as a join key. */
-    public String hostPort() {
-        if (host == null) {
-            return raw;
-        }
-        if (port < 0) {
-            return host;
-        }
-        return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
-    }
-
     @Override
     public String toString() {
         return raw;

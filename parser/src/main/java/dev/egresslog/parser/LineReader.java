@@ -27,7 +27,6 @@ public final class LineReader implements Closeable {
     private byte[] line = new byte[1024];
     private long lineNumber;
     private long lineLength;
-    private long bytesRead;
     private boolean eof;
 
     public LineReader(InputStream in, int maxLine) throws IOException {
@@ -163,7 +162,6 @@ public final class LineReader implements Closeable {
             position = limit = 0;
             return false;
         }
-        bytesRead += n;
         position = 0;
         limit = n;
         return true;
@@ -182,11 +180,6 @@ public final class LineReader implements Closeable {
     /** Full length in bytes of the line last returned, line end excluded. */
     public long lineLength() {
         return lineLength;
-    }
-
-    /** Bytes read so far (decompressed). */
-    public long bytesRead() {
-        return bytesRead;
     }
 
     public int maxLine() {

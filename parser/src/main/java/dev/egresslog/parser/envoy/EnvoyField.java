@@ -21,10 +21,10 @@ enum EnvoyField implements Slot<EnvoyBuilder> {
             if (Values.isDash(line, start, end)) {
                 return;
             }
-            char first = line.charAt(start);
-            b.startTime = line.indexOf('-', start) > start && line.indexOf('-', start) < end
+            int dash = line.indexOf('-', start);
+            b.startTime = dash > start && dash < end
                     ? Values.isoMillis(line, start, end, "a timestamp like 2022-04-20T06:40:24.541Z")
-                    : epoch(line, start, end, first);
+                    : epoch(line, start, end);
         }
     },
     DURATION("DURATION", "duration") {
@@ -267,7 +267,8 @@ enum EnvoyField implements Slot<EnvoyBuilder> {
         return field != null ? field : BY_JSON_KEY.get(key.toLowerCase(Locale.ROOT));
     }
 
-    private static long epoch(String line, int start, int end, char first) throws FieldException {
+    private static long epoch(String line, int start, int end) throws FieldException {
+        char first = line.charAt(start);
         if (first < '0' || first > '9') {
             throw FieldException.expected("a timestamp like 2022-04-20T06:40:24.541Z", line, start, end);
         }

@@ -62,8 +62,4 @@ public final class EnvoyFormats {
         return BUILT_IN;
     }
 
-    /** The names of the built-in formats, for help texts. */
-    public static List<String> names() {
-        return BUILT_IN.stream().map(LineTemplate::name).toList();
-    }
 }

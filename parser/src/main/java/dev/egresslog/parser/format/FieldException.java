@@ -21,10 +21,6 @@ public final class FieldException extends Exception {
         return column;
     }
 
-    public FieldException at(int column) {
-        return this.column == column ? this : new FieldException(getMessage(), column);
-    }
-
     /** "expected a byte count, found 'abc'" with the found text shortened for display. */
     public static FieldException expected(String what, String line, int start, int end) {
         return new FieldException("expected " + what + ", found " + quote(line, start, end), start + 1);

@@ -156,10 +156,6 @@ public final class LineTokenizer {
         return line.substring(starts[field], ends[field]);
     }
 
-    public String rawText(int field) {
-        return line.substring(rawStarts[field], rawEnds[field]);
-    }
-
     public int errorColumn() {
         return errorColumn;
     }

@@ -23,10 +23,6 @@ public final class TemplateSet<B extends RecordBuilder> {
         this.templates = List.copyOf(templates);
     }
 
-    public List<LineTemplate<B>> templates() {
-        return templates;
-    }
-
     /** The templates whose shape fits the line, most preferred first. */
     public List<LineTemplate<B>> candidates(LineTokenizer tokens) {
         if (tokens.count() > 64) {

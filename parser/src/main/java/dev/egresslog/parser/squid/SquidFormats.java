@@ -27,7 +27,4 @@ public final class SquidFormats {
         return BUILT_IN;
     }
 
-    public static List<String> names() {
-        return BUILT_IN.stream().map(LineTemplate::name).toList();
-    }
 }
