@@ -32,7 +32,12 @@ final class ExplainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (Connection c = Store.openReadOnly(database.db);
+        Integer served = QueryServer.forward(database.db, spec.root().commandLine().getParseResult().originalArgs(),
+                out, spec.commandLine().getErr());
+        if (served != null) {
+            return served;
+        }
+        try (Connection c = QueryServer.readConnection(database.db);
              PreparedStatement ps = c.prepareStatement("SELECT * FROM tunnels WHERE tunnel_id = ?")) {
             ps.setString(1, tunnelId);
             try (ResultSet t = ps.executeQuery()) {

@@ -48,7 +48,12 @@ final class QueryCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (Connection c = Store.openReadOnly(database.db); Statement s = c.createStatement()) {
+        Integer served = QueryServer.forward(database.db, spec.root().commandLine().getParseResult().originalArgs(),
+                out, spec.commandLine().getErr());
+        if (served != null) {
+            return served;
+        }
+        try (Connection c = QueryServer.readConnection(database.db); Statement s = c.createStatement()) {
             boolean rows = s.execute(sql);
             if (!rows) {
                 out.println("ok");

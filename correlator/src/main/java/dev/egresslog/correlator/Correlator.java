@@ -52,6 +52,30 @@ public final class Correlator {
     private final Connection connection;
     private final CorrelatorOptions options;
     private final Consumer<String> progress;
+    /** The lines a streaming pass looks at, or null to rebuild everything. */
+    private Window window;
+
+    /**
+     * What one pass of a stream looks at: the lines that ended since {@code horizonMs} (mesh
+     * time) and those around late arrivals, less the lines of final rows. Rows that end before
+     * {@code finalBeforeMs} become final: later passes leave them alone, unless a late line
+     * arrives near them.
+     *
+     * @param horizonMs     lines that ended before this (mesh time) are not looked at again
+     * @param finalBeforeMs rows that end before this are final
+     * @param lateRanges    [from, to] ranges of epoch ms around lines that arrived after their time was final
+     */
+    public record Window(long horizonMs, long finalBeforeMs, List<long[]> lateRanges) {
+        public Window {
+            lateRanges = List.copyOf(lateRanges);
+        }
+    }
+
+    /**
+     * How far apart the ends of one tunnel's lines can be (mesh time, once Squid's offset is
+     * removed): milliseconds between Envoy hops, an offset estimate's error for Squid.
+     */
+    public static final long SLACK_MS = 30_000;
 
     public Correlator(Connection connection, CorrelatorOptions options, Consumer<String> progress) {
         this.connection = requireNonNull(connection, "connection is null");
@@ -61,6 +85,16 @@ public final class Correlator {
 
     /** Rebuilds the tunnels table and its views from all the lines the database holds. */
     public Result run() throws SQLException {
+        return run(null);
+    }
+
+    /**
+     * Rebuilds the rows of the tunnels table that are not final from the lines of {@code window}
+     * (all rows from all lines when it is null); the rows change in one transaction, so readers
+     * never see a row missing or doubled.
+     */
+    public Result run(Window window) throws SQLException {
+        this.window = window;
         // Intermediate tables live in a schema of the database file, not in TEMP (which DuckDB keeps
         // in memory): so they are evicted to disk like any table, and memory stays within the limit.
         exec("DROP SCHEMA IF EXISTS egresslog_work CASCADE");
@@ -90,8 +124,12 @@ public final class Correlator {
         stage("estimating Squid clock offsets", this::offsets);
         stage("pairing upstream hops with Squid lines", this::proxyCandidates);
         stage("building tunnels", this::tunnels);
-        Views.create(connection);
-        updateSources();
+        if (window == null) {
+            Views.create(connection);
+            updateSources();
+        } else {
+            merge();
+        }
     }
 
     private interface Stage {
@@ -132,10 +170,11 @@ public final class Correlator {
     /** Envoy TCP lines that may be hops of a proxy tunnel, with their role. */
     private void hops() throws SQLException {
         createOverrideTable();
+        settled();
         exec("""
                 CREATE OR REPLACE TABLE env AS
                 SELECT e.source_id::BIGINT * %s + e.line AS hid, e.source_id, e.line, e.source,
-                       coalesce(e.pod, e.source) AS emitter, e.pod, e.namespace,
+                       coalesce(e.pod, s.path) AS emitter, e.pod, e.namespace,
                        epoch_ms(e.start_time) AS t0, e.duration AS dur,
                        coalesce(e.bytes_received, 0) AS up, coalesce(e.bytes_sent, 0) AS down,
                        coalesce(string_split(e.response_flags, ','), []) AS flags, e.upstream_host AS uh, e.upstream_local_address AS ula,
@@ -157,8 +196,8 @@ public final class Correlator {
                   AND e.start_time IS NOT NULL AND e.duration IS NOT NULL
                   AND e.requested_server_name IS NULL
                   AND coalesce(e.cluster_direction, '') NOT LIKE 'inbound%%'
-                  AND coalesce(e.upstream_cluster, '') NOT LIKE 'Inbound%%'
-                """.formatted(HID));
+                  AND coalesce(e.upstream_cluster, '') NOT LIKE 'Inbound%%'%s
+                """.formatted(HID, windowFilter("e.end_time", "e.source_id::BIGINT * " + HID + " + e.line", 0)));
         exec("""
                 CREATE OR REPLACE TABLE emitters AS
                 SELECT emitter,
@@ -179,8 +218,92 @@ public final class Correlator {
                        epoch_ms(q.end_time) - coalesce(q.elapsed_ms, 0) AS t0, coalesce(q.elapsed_ms, 0) AS dur,
                        coalesce(q.bytes, 0) AS bytes, q.request_bytes, q.client_ip, q.client_port, q.result_code,
                        q.http_status, q.method, q.url, q.connect_host, q.connect_port, q.server_ip, q.hierarchy
-                FROM squid_log q WHERE q.end_time IS NOT NULL
-                """.formatted(HID));
+                FROM squid_log q LEFT JOIN sources src USING (source_id)
+                WHERE q.end_time IS NOT NULL%s
+                """.formatted(HID, squidWindowFilter()));
+    }
+
+    /**
+     * The hop ids of final rows near the window: their lines are never paired again. Rows near a
+     * late line stopped being final before (see {@link #unsettleLate}), so the late line can join them.
+     */
+    private void settled() throws SQLException {
+        if (window == null) {
+            return;
+        }
+        if (!tunnelsHaveFinal()) {
+            exec("CREATE OR REPLACE TABLE settled AS SELECT NULL::BIGINT AS hid LIMIT 0");
+            return;
+        }
+        unsettleLate();
+        String near = "end_time >= " + epochMs(window.horizonMs() - 2 * SLACK_MS) + lateRanges("end_time", 2 * SLACK_MS);
+        exec("""
+                CREATE OR REPLACE TABLE settled AS
+                SELECT sidecar_source_id::BIGINT * %1$s + sidecar_line AS hid FROM main.tunnels
+                WHERE final AND sidecar_line IS NOT NULL AND (%2$s)
+                UNION ALL
+                SELECT gateway_source_id::BIGINT * %1$s + gateway_line FROM main.tunnels
+                WHERE final AND gateway_line IS NOT NULL AND (%2$s)
+                UNION ALL
+                SELECT squid_source_id::BIGINT * %1$s + squid_line FROM main.tunnels
+                WHERE final AND squid_line IS NOT NULL AND (%2$s)
+                """.formatted(HID, near));
+    }
+
+    private boolean tunnelsHaveFinal() throws SQLException {
+        return count("""
+                SELECT count(*) FROM duckdb_columns()
+                WHERE schema_name = 'main' AND table_name = 'tunnels' AND column_name = 'final'""") > 0;
+    }
+
+    /** Rows around a late line are made again with it: they stop being final. */
+    private void unsettleLate() throws SQLException {
+        if (!window.lateRanges().isEmpty()) {
+            exec("UPDATE main.tunnels SET final = false WHERE final AND (false" + lateRanges("end_time", SLACK_MS) + ")");
+        }
+    }
+
+    /** {@code epoch_ms(ms)}, folded to a constant by DuckDB, so that zone maps skip old row groups. */
+    private static String epochMs(long ms) {
+        return "epoch_ms(" + ms + "::BIGINT)";
+    }
+
+    /** " OR column BETWEEN a AND b ..." for the late ranges, widened by {@code widen} ms. */
+    private String lateRanges(String column, long widen) {
+        StringBuilder sql = new StringBuilder();
+        for (long[] range : window.lateRanges()) {
+            sql.append(" OR ").append(column).append(" BETWEEN ").append(epochMs(range[0] - widen))
+                    .append(" AND ").append(epochMs(range[1] + widen));
+        }
+        return sql.toString();
+    }
+
+    /** The lines of the window: ended since the horizon or near a late line, and not settled. */
+    private String windowFilter(String endColumn, String hid, long widen) {
+        if (window == null) {
+            return "";
+        }
+        return "\n  AND (" + endColumn + " >= " + epochMs(window.horizonMs() - SLACK_MS - widen)
+                + lateRanges(endColumn, SLACK_MS + widen) + ")"
+                + "\n  AND " + hid + " NOT IN (SELECT hid FROM settled)";
+    }
+
+    /**
+     * The Squid lines of the window. Their clock is the Squid's own: a source whose offset an
+     * earlier pass learned is placed by it; one whose offset is not yet known is read as far back
+     * as the largest offset searched for.
+     */
+    private String squidWindowFilter() {
+        if (window == null) {
+            return "";
+        }
+        StringBuilder known = new StringBuilder("epoch_ms(q.end_time) - src.clock_offset_ms >= " + (window.horizonMs() - SLACK_MS));
+        for (long[] range : window.lateRanges()) {
+            known.append(" OR epoch_ms(q.end_time) - src.clock_offset_ms BETWEEN ").append(range[0] - 2 * SLACK_MS)
+                    .append(" AND ").append(range[1] + 2 * SLACK_MS);
+        }
+        return windowFilter("q.end_time", "q.source_id::BIGINT * " + HID + " + q.line", options.maxSkewMs())
+                + "\n  AND (src.clock_offset_ms IS NULL OR " + known + ")";
     }
 
     /**
@@ -308,10 +431,12 @@ public final class Correlator {
                 """);
         exec("""
                 CREATE OR REPLACE TABLE sq_mesh AS
-                SELECT sq.*, coalesce(h.offset_ms, o.offset_ms, 0) AS offset_ms,
-                       sq.t0 - coalesce(h.offset_ms, o.offset_ms, 0) AS tm
+                SELECT sq.*, coalesce(h.offset_ms, o.offset_ms, src.clock_offset_ms, 0) AS offset_ms,
+                       sq.t0 - coalesce(h.offset_ms, o.offset_ms, src.clock_offset_ms, 0) AS tm
                 FROM sq LEFT JOIN source_offset o USING (source_id)
                         LEFT JOIN hour_offset h ON h.source_id = sq.source_id AND h.hour = sq.t0 // 3600000
+                        -- what an earlier run learned, for a source with no certain pair this time
+                        LEFT JOIN main.sources src ON src.source_id = sq.source_id
                 """);
     }
 
@@ -538,10 +663,35 @@ public final class Correlator {
             exec(statement);
         }
         long slices = Math.max(1, (count("SELECT count(*) FROM chains") + TUNNELS_PER_SLICE - 1) / TUNNELS_PER_SLICE);
+        String table = window == null ? "main.tunnels" : "new_tunnels";
+        long finalBefore = window == null ? Long.MAX_VALUE : window.finalBeforeMs();
         for (long k = 0; k < slices; k++) {
-            for (String statement : TunnelSql.slice(CONNECT_FAILURE_FLAGS, k, slices, k == 0)) {
+            for (String statement : TunnelSql.slice(CONNECT_FAILURE_FLAGS, k, slices, k == 0, table, finalBefore)) {
                 exec(statement);
             }
+        }
+    }
+
+    /**
+     * A stream pass's rows replace the rows that were not final, in one transaction (with the
+     * sources' learned offsets and roles), so a reader sees the table before or after, never between.
+     */
+    private void merge() throws SQLException {
+        boolean existed = tunnelsHaveFinal();
+        exec("BEGIN TRANSACTION");
+        try {
+            if (existed) {
+                exec("DELETE FROM main.tunnels WHERE NOT final");
+                exec("INSERT INTO main.tunnels BY NAME SELECT * FROM new_tunnels");
+            } else {
+                exec("CREATE OR REPLACE TABLE main.tunnels AS SELECT * FROM new_tunnels");
+            }
+            Views.create(connection);
+            updateSources();
+            exec("COMMIT");
+        } catch (SQLException e) {
+            exec("ROLLBACK");
+            throw e;
         }
     }
 

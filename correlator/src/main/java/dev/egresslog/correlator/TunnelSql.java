@@ -36,9 +36,15 @@ final class TunnelSql {
                 SELECT NULL, NULL, q.hid FROM sq q WHERE q.hid NOT IN (SELECT qhid FROM pq_match)""");
     }
 
-    /** The statements that add the rows of one slice of the chains ({@code slice} of {@code slices}). */
-    static List<String> slice(String failureFlags, long slice, long slices, boolean create) {
-        String rows = ROW.formatted(failureFlags);
+    /**
+     * The statements that add the rows of one slice of the chains ({@code slice} of {@code slices})
+     * to {@code table}, creating it for the first slice when {@code create}.
+     *
+     * @param finalBeforeMs rows that end before this are final; Long.MAX_VALUE makes every row final
+     */
+    static List<String> slice(String failureFlags, long slice, long slices, boolean create, String table, long finalBeforeMs) {
+        String rows = ROW.formatted(failureFlags, finalBeforeMs == Long.MAX_VALUE ? "true"
+                : "coalesce(s.t0, g.t0, q.tm) + coalesce(s.dur, g.dur, q.dur) < " + finalBeforeMs);
         return List.of(
                 "CREATE OR REPLACE TABLE slice_chains AS SELECT * FROM chains WHERE hash(coalesce(ghid, shid, qhid)) %% %d = %d"
                         .formatted(slices, slice),
@@ -51,7 +57,7 @@ final class TunnelSql {
                 SELECT hid, source, line, source_id, dra, dra_ip, dra_port, uh, up, down, t0, dur, flags
                 FROM hops WHERE hid IN (SELECT ghid FROM slice_chains)""",
                 "CREATE OR REPLACE TABLE slice_squid AS SELECT * FROM sq_mesh WHERE hid IN (SELECT qhid FROM slice_chains)",
-                (create ? "CREATE OR REPLACE TABLE main.tunnels AS\n" : "INSERT INTO main.tunnels\n") + rows);
+                (create ? "CREATE OR REPLACE TABLE " + table + " AS\n" : "INSERT INTO " + table + "\n") + rows);
     }
 
     private static final String ROW = """
@@ -102,7 +108,9 @@ final class TunnelSql {
                   m1.key AS mesh_link_key, m1.score AS mesh_link_score, m1.dt AS mesh_start_delta_ms,
                   m1.db AS mesh_bytes_delta, m1.dd AS mesh_duration_delta_ms,
                   m2.key AS proxy_link_key, m2.score AS proxy_link_score, m2.dt AS proxy_start_delta_ms,
-                  m2.db AS proxy_bytes_delta, m2.dd AS proxy_duration_delta_ms
+                  m2.db AS proxy_bytes_delta, m2.dd AS proxy_duration_delta_ms,
+                  -- false while a stream may still change the row (a hop may yet arrive)
+                  %2$s AS final
                 FROM slice_chains c
                 LEFT JOIN slice_side s ON s.hid = c.shid
                 LEFT JOIN slice_gate g ON g.hid = c.ghid

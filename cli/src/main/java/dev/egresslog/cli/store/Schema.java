@@ -62,6 +62,19 @@ public final class Schema {
                 "CREATE TABLE IF NOT EXISTS squid_log (\n    source_id INTEGER NOT NULL,\n    source VARCHAR NOT NULL,\n"
                         + "    line BIGINT NOT NULL,\n" + originColumns() + ",\n" + columns(RecordColumns.SQUID) + ",\n    raw VARCHAR)",
                 "CREATE TABLE IF NOT EXISTS rejects (\n    source_id INTEGER NOT NULL,\n    source VARCHAR NOT NULL,\n"
-                        + "    line BIGINT NOT NULL,\n" + originColumns() + ",\n" + columns(RecordColumns.REJECT) + ")");
+                        + "    line BIGINT NOT NULL,\n" + originColumns() + ",\n" + columns(RecordColumns.REJECT) + ")",
+                // stream: the next offset of each partition, written in the transaction of its records
+                """
+                CREATE TABLE IF NOT EXISTS kafka_offsets (
+                    topic VARCHAR NOT NULL,
+                    "partition" INTEGER NOT NULL,
+                    next_offset BIGINT NOT NULL,
+                    committed_at TIMESTAMP,
+                    PRIMARY KEY (topic, "partition"))""",
+                // stream: what the last correlation pass made final, and lines that came after that
+                """
+                CREATE TABLE IF NOT EXISTS stream_state (key VARCHAR PRIMARY KEY, value BIGINT)""",
+                """
+                CREATE TABLE IF NOT EXISTS late_lines (end_ms BIGINT NOT NULL)""");
     }
 }

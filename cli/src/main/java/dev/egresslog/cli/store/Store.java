@@ -297,6 +297,21 @@ public final class Store implements AutoCloseable {
             }
         }
 
+        /** Work done in the transaction of the appended rows, before it commits. */
+        public interface InTransaction {
+            void run(Connection connection) throws SQLException;
+        }
+
+        /**
+         * Flushes the rows appended since the last commit, runs {@code more} on the same
+         * connection, and commits: the rows and {@code more} are stored together or not at all.
+         */
+        public void commit(InTransaction more) throws SQLException {
+            flush();
+            more.run(connection);
+            connection.commit();
+        }
+
         /** Flushes the three appenders; close() alone would hide a flush error. */
         public void flush() throws SQLException {
             envoy.flush();

@@ -1,0 +1,393 @@
+package dev.egresslog.cli;
+
+import dev.egresslog.cli.store.Store;
+import dev.egresslog.correlator.Correlator;
+import dev.egresslog.correlator.CorrelatorOptions;
+import dev.egresslog.parser.LogParser;
+import dev.egresslog.parser.ParserOptions;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(
+        name = "stream",
+        mixinStandardHelpOptions = true,
+        description = {
+                "Reads log lines (raw, or in shipper JSON envelopes) from Kafka topics into a DuckDB file and "
+                        + "joins the hops of every tunnel as they arrive. Ctrl-C or SIGTERM: stores and commits what "
+                        + "was read, then exits 0.",
+                "Offsets are kept in the database, in the transaction of their records: a restart (even after "
+                        + "kill -9) resumes there, and nothing is lost or stored twice. While it runs, 'egresslog query' "
+                        + "and 'egresslog explain' on the same --db are answered by this process."})
+final class StreamCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    FormatOptions formats;
+
+    @Mixin
+    DatabaseOption database;
+
+    @Option(names = "--bootstrap-server", required = true, paramLabel = "HOST:PORT",
+            description = "Kafka broker(s) to connect to, comma-separated.")
+    String bootstrap;
+
+    @Option(names = "--topic", required = true, paramLabel = "TOPIC[:ROLE]",
+            description = "A topic to read; ROLE (sidecar, gateway or squid) forces the role of its lines. Repeatable.")
+    List<String> topics = new ArrayList<>();
+
+    @Option(names = "--group", paramLabel = "GROUP", defaultValue = "egresslog",
+            description = "Consumer group (default: ${DEFAULT-VALUE}).")
+    String group;
+
+    @Option(names = "--consumer.config", paramLabel = "FILE",
+            description = "Consumer properties file (TLS, SASL...), as for kafka-console-consumer.")
+    Path consumerConfig;
+
+    @Option(names = "--consumer-property", paramLabel = "KEY=VALUE", description = "A consumer property. Repeatable.")
+    List<String> consumerProperties = new ArrayList<>();
+
+    @Option(names = "--from-beginning",
+            description = "Partitions the database has no offset for start at their beginning (default: at the "
+                    + "group's committed offset, else at the end).")
+    boolean fromBeginning;
+
+    @Option(names = "--lateness", paramLabel = "SECONDS", defaultValue = "30",
+            description = "How long after the watermark a tunnel row may still change (default: ${DEFAULT-VALUE}). "
+                    + "A line later than that still joins: the rows near it are made again.")
+    long latenessSeconds;
+
+    @Option(names = "--idle", paramLabel = "SECONDS", defaultValue = "30",
+            description = "A source that sent nothing for this long stops holding the watermark back (default: ${DEFAULT-VALUE}).")
+    long idleSeconds;
+
+    @Option(names = "--pass-interval", paramLabel = "SECONDS", defaultValue = "1",
+            description = "Least time between correlation passes (default: ${DEFAULT-VALUE}).")
+    double passIntervalSeconds;
+
+    @Option(names = "--exit-when-idle", paramLabel = "SECONDS",
+            description = "Exit 0 once every partition is read to its end and nothing arrived for this long.")
+    Long exitWhenIdleSeconds;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "How long to wait for the broker at start (default: ${DEFAULT-VALUE}).")
+    long timeoutSeconds;
+
+    @Option(names = "--proxy", paramLabel = "HOST:PORT",
+            description = "A Squid proxy address, added to the ones learned from the data. Repeatable.")
+    List<String> proxies = new ArrayList<>();
+
+    @Option(names = "--max-skew", paramLabel = "SECONDS", defaultValue = "900",
+            description = "Largest Squid clock offset searched for, either way (default: ${DEFAULT-VALUE}).")
+    long maxSkewSeconds;
+
+    @Option(names = "--memory-limit", paramLabel = "SIZE", defaultValue = "512MB",
+            description = "DuckDB's memory limit (default: ${DEFAULT-VALUE}).")
+    String memoryLimit;
+
+    private volatile boolean stopping;
+    private volatile KafkaConsumer<byte[], byte[]> consumer;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        Map<String, String> roles = topicRoles();
+        List<String> topicNames = new ArrayList<>(roles.keySet());
+        if (latenessSeconds < 0 || idleSeconds <= 0 || passIntervalSeconds < 0 || timeoutSeconds <= 0) {
+            throw new UserException("--lateness, --idle, --pass-interval and --timeout must be positive");
+        }
+        CorrelatorOptions correlatorOptions;
+        try {
+            correlatorOptions = new CorrelatorOptions(maxSkewSeconds * 1000, CorrelatorOptions.DEFAULT.proxyWindowMs(),
+                    CorrelatorOptions.DEFAULT.meshWindowMs(), proxies, List.of());
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
+        }
+        ParserOptions parserOptions = parserOptions();
+        KafkaSettings settings = new KafkaSettings(bootstrap, group, consumerConfig, consumerProperties, fromBeginning);
+        List<Integer> partitions = settings.check(topicNames, timeoutSeconds * 1000);
+        err.printf("egresslog stream: %s on %s (%s partitions), group %s, into %s%n", String.join(", ", topicNames), bootstrap,
+                partitions.stream().map(String::valueOf).reduce((a, b) -> a + "+" + b).orElse("0"), group, database.db);
+        err.flush();
+        try (Store store = Store.open(database.db, memoryLimit);
+             QueryServer server = QueryServer.start(database.db, store, err)) {
+            Watermarks watermarks = new Watermarks(latenessSeconds * 1000, idleSeconds * 1000);
+            watermarks.restore(state(store, "final_before", Long.MIN_VALUE));
+            StreamIngest ingest = new StreamIngest(store, parserOptions, roles, watermarks);
+            Passes passes = new Passes(store, correlatorOptions, watermarks, err);
+            try {
+                consume(settings, topicNames, ingest, passes, err);
+            } finally {
+                ingest.close();
+            }
+            passes.run();
+            err.printf("egresslog stream: stopped after %,d records; %,d tunnel rows (%,d not final)%n",
+                    ingest.recordsStored(), passes.rows, passes.open);
+        } catch (SQLException e) {
+            throw new UserException("database error: " + Store.firstLine(e), ExitCodes.FAILURE);
+        }
+        return ExitCodes.OK;
+    }
+
+    private void consume(KafkaSettings settings, List<String> topicNames, StreamIngest ingest, Passes passes, PrintWriter err)
+            throws SQLException {
+        Map<TopicPartition, Long> stored = ingest.storedOffsets();
+        try (KafkaConsumer<byte[], byte[]> c = newConsumer(settings)) {
+            consumer = c;
+            onSignals();
+            c.subscribe(topicNames, new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+                    // every polled record is stored and committed before the next poll: nothing to flush
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+                    for (TopicPartition tp : assigned) {
+                        Long next = stored.get(tp);
+                        if (next != null) {
+                            c.seek(tp, next);
+                        } else if (fromBeginning) {
+                            c.seekToBeginning(List.of(tp));
+                        }
+                    }
+                }
+            });
+            long start = System.nanoTime();
+            long lastReport = start;
+            long reportedRecords = 0;
+            long lastRecordAt = System.nanoTime();
+            String lastCommit = "-";
+            while (!stopping) {
+                ConsumerRecords<byte[], byte[]> records;
+                try {
+                    records = c.poll(Duration.ofMillis(200));
+                } catch (WakeupException e) {
+                    break;
+                } catch (KafkaException e) {
+                    throw new UserException("Kafka: " + settings.redact(KafkaSettings.rootMessage(e)), ExitCodes.FAILURE);
+                }
+                long now = System.nanoTime();
+                if (!records.isEmpty()) {
+                    var offsets = ingest.store(records);
+                    c.commitAsync(offsets, null);
+                    lastRecordAt = now;
+                    lastCommit = LocalTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
+                    passes.pending = true;
+                }
+                if (passes.due()) {
+                    passes.run();
+                }
+                if (now - lastReport >= 5_000_000_000L) {
+                    double seconds = (now - lastReport) / 1e9;
+                    err.printf("egresslog stream: %,d records (%,.0f/s), lag %s, open tunnels %,d, last commit %s%n",
+                            ingest.recordsStored(), (ingest.recordsStored() - reportedRecords) / seconds, lag(c),
+                            passes.open, lastCommit);
+                    err.flush();
+                    lastReport = now;
+                    reportedRecords = ingest.recordsStored();
+                }
+                if (exitWhenIdleSeconds != null && now - lastRecordAt >= exitWhenIdleSeconds * 1_000_000_000L && "0".equals(lag(c))) {
+                    passes.watermarks.allIdle();
+                    passes.pending = true;
+                    break;
+                }
+            }
+            try {
+                c.commitSync(Duration.ofSeconds(5));
+            } catch (KafkaException e) {
+                // Kafka's committed offsets only serve lag monitoring; the database holds the truth
+            }
+        } finally {
+            consumer = null;
+        }
+    }
+
+    private KafkaConsumer<byte[], byte[]> newConsumer(KafkaSettings settings) {
+        try {
+            return new KafkaConsumer<>(settings.consumer());
+        } catch (KafkaException e) {
+            throw new UserException("bad consumer configuration: " + settings.redact(KafkaSettings.rootMessage(e)));
+        }
+    }
+
+    /** Total lag of the assigned partitions, or "?" while it is unknown. */
+    private static String lag(KafkaConsumer<byte[], byte[]> c) {
+        long total = 0;
+        if (c.assignment().isEmpty()) {
+            return "?";
+        }
+        for (TopicPartition tp : c.assignment()) {
+            var lag = c.currentLag(tp);
+            if (lag.isEmpty()) {
+                return "?";
+            }
+            total += lag.getAsLong();
+        }
+        return Long.toString(total);
+    }
+
+    /** Ctrl-C and SIGTERM end the poll loop: the batch in hand is stored and committed, then exit 0. */
+    @SuppressWarnings("restriction")
+    private void onSignals() {
+        sun.misc.SignalHandler stop = signal -> {
+            stopping = true;
+            KafkaConsumer<byte[], byte[]> c = consumer;
+            if (c != null) {
+                c.wakeup();
+            }
+        };
+        for (String name : List.of("INT", "TERM")) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), stop);
+            } catch (IllegalArgumentException e) {
+                // the signal is not available here (or the JVM reserves it): the default applies
+            }
+        }
+    }
+
+    private Map<String, String> topicRoles() {
+        Map<String, String> roles = new LinkedHashMap<>();
+        for (String t : topics) {
+            int colon = t.lastIndexOf(':');
+            String name = colon < 0 ? t : t.substring(0, colon);
+            String role = colon < 0 ? null : t.substring(colon + 1);
+            if (name.isBlank()) {
+                throw new UserException("empty topic name in --topic " + t);
+            }
+            if (role != null && !List.of("sidecar", "gateway", "squid").contains(role)) {
+                throw new UserException("unknown role '" + role + "' in --topic " + t + " (expected sidecar, gateway or squid)");
+            }
+            roles.put(name, role);
+        }
+        return roles;
+    }
+
+    private ParserOptions parserOptions() {
+        try {
+            ParserOptions options = formats.toParserOptions();
+            new LogParser(options);
+            return options;
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
+        }
+    }
+
+    static long state(Store store, String key, long otherwise) throws SQLException {
+        try (PreparedStatement ps = store.connection().prepareStatement("SELECT value FROM stream_state WHERE key = ?")) {
+            ps.setString(1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : otherwise;
+            }
+        }
+    }
+
+    /** Correlation passes over the recent lines: each rebuilds the rows that are not final yet. */
+    private final class Passes {
+        /** More late ranges than this are merged into one. */
+        private static final int MAX_LATE_RANGES = 32;
+
+        private final Store store;
+        private final CorrelatorOptions options;
+        private final Watermarks watermarks;
+        private final PrintWriter err;
+        private long lastPass;
+        boolean pending = true;
+        long rows;
+        long open;
+
+        Passes(Store store, CorrelatorOptions options, Watermarks watermarks, PrintWriter err) {
+            this.store = store;
+            this.options = options;
+            this.watermarks = watermarks;
+            this.err = err;
+        }
+
+        boolean due() {
+            return pending && System.nanoTime() - lastPass >= (long) (passIntervalSeconds * 1e9);
+        }
+
+        void run() throws SQLException {
+            if (!pending) {
+                return;
+            }
+            long horizon = Math.max(0, watermarks.finalBefore());
+            long finalBefore = Math.max(0, watermarks.advance());
+            List<long[]> late = lateRanges();
+            new Correlator(store.connection(), options, line -> { }).run(new Correlator.Window(horizon, finalBefore, late));
+            try (Statement s = store.connection().createStatement()) {
+                s.execute("BEGIN TRANSACTION");
+                s.execute("INSERT INTO stream_state VALUES ('final_before', " + finalBefore
+                        + ") ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+                s.execute("DELETE FROM late_lines");
+                s.execute("COMMIT");
+                try (ResultSet rs = s.executeQuery("SELECT count(*), count(*) FILTER (WHERE NOT final) FROM tunnels")) {
+                    rs.next();
+                    rows = rs.getLong(1);
+                    open = rs.getLong(2);
+                }
+                Map<Integer, Long> offsets = new HashMap<>();
+                try (ResultSet rs = s.executeQuery(
+                        "SELECT source_id, clock_offset_ms FROM sources WHERE role = 'squid' AND clock_offset_ms IS NOT NULL")) {
+                    while (rs.next()) {
+                        offsets.put(rs.getInt(1), rs.getLong(2));
+                    }
+                }
+                watermarks.clockOffsets(offsets);
+            }
+            pending = false;
+            lastPass = System.nanoTime();
+        }
+
+        /** Lines stored after their time was final, as ranges of end times. */
+        private List<long[]> lateRanges() throws SQLException {
+            List<long[]> ranges = new ArrayList<>();
+            try (Statement s = store.connection().createStatement();
+                 ResultSet rs = s.executeQuery("SELECT DISTINCT end_ms FROM late_lines ORDER BY 1")) {
+                while (rs.next()) {
+                    long end = rs.getLong(1);
+                    long[] last = ranges.isEmpty() ? null : ranges.get(ranges.size() - 1);
+                    if (last != null && end - last[1] <= 2 * Correlator.SLACK_MS) {
+                        last[1] = end;
+                    } else {
+                        ranges.add(new long[] {end, end});
+                    }
+                }
+            }
+            if (ranges.size() > MAX_LATE_RANGES) {
+                return List.of(new long[] {ranges.get(0)[0], ranges.get(ranges.size() - 1)[1]});
+            }
+            if (!ranges.isEmpty()) {
+                err.printf("egresslog stream: %d late range(s): remaking the rows near them%n", ranges.size());
+                err.flush();
+            }
+            return ranges;
+        }
+    }
+}

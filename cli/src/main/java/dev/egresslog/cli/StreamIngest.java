@@ -1,0 +1,198 @@
+package dev.egresslog.cli;
+
+import dev.egresslog.cli.store.Store;
+import dev.egresslog.parser.LineReader;
+import dev.egresslog.parser.LogParser;
+import dev.egresslog.parser.Origin;
+import dev.egresslog.parser.ParsedLine;
+import dev.egresslog.parser.ParserOptions;
+import dev.egresslog.parser.Reject;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Stores Kafka records: each poll's records are parsed and appended, and the next offset of each
+ * partition is written in the same DuckDB transaction. The database is the source of truth for
+ * where to resume: after a crash, a record is either stored with its offset or neither is, so
+ * nothing is lost or stored twice.
+ *
+ * <p>A record's provenance is its partition and offset: column {@code source} is
+ * "kafka:TOPIC/PARTITION" and {@code line} the offset. Each emitter in a partition (the pod named
+ * by a shipper envelope, else the record key) is a source of its own in {@code sources}, so that
+ * every Squid gets its own clock offset even when several share a partition.
+ */
+final class StreamIngest {
+    /** Record keys longer than this, or not printable, do not name an emitter. */
+    private static final int MAX_KEY = 128;
+
+    private final Store store;
+    private final Store.LogAppender appender;
+    private final LogParser parser;
+    private final Map<String, String> topicRoles;
+    private final Map<String, Integer> sourceIds = new HashMap<>();
+    private final Map<Integer, long[]> sourceCounts = new HashMap<>(); // lines, records, rejects, bytes
+    private final Map<TopicPartition, Long> nextOffsets = new HashMap<>();
+    private final Watermarks watermarks;
+    private final List<Long> late = new ArrayList<>();
+    private long recordsStored;
+
+    StreamIngest(Store store, ParserOptions parserOptions, Map<String, String> topicRoles, Watermarks watermarks) throws SQLException {
+        this.store = store;
+        this.appender = store.appender(true);
+        this.parser = new LogParser(parserOptions);
+        this.topicRoles = topicRoles;
+        this.watermarks = watermarks;
+        try (Statement s = store.connection().createStatement();
+             ResultSet rs = s.executeQuery("SELECT source_id, path FROM sources WHERE path LIKE 'kafka:%'")) {
+            while (rs.next()) {
+                sourceIds.put(rs.getString(2), rs.getInt(1));
+            }
+        }
+    }
+
+    /** The next offset of every partition the database holds. */
+    Map<TopicPartition, Long> storedOffsets() throws SQLException {
+        Map<TopicPartition, Long> offsets = new HashMap<>();
+        try (Statement s = store.connection().createStatement();
+             ResultSet rs = s.executeQuery("SELECT topic, \"partition\", next_offset FROM kafka_offsets")) {
+            while (rs.next()) {
+                offsets.put(new TopicPartition(rs.getString(1), rs.getInt(2)), rs.getLong(3));
+            }
+        }
+        return offsets;
+    }
+
+    long recordsStored() {
+        return recordsStored;
+    }
+
+    /**
+     * Parses and stores one poll's records with their partitions' next offsets, in one transaction;
+     * returns the offsets to commit to Kafka (for lag monitoring: the database decides where to resume).
+     */
+    Map<TopicPartition, OffsetAndMetadata> store(ConsumerRecords<byte[], byte[]> records) throws SQLException {
+        nextOffsets.clear();
+        sourceCounts.clear();
+        late.clear();
+        long finalBefore = watermarks.finalBefore();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            String partitionSource = "kafka:" + record.topic() + "/" + record.partition();
+            ParsedLine parsed = parse(record, partitionSource);
+            int sourceId = sourceId(record, partitionSource, parsed);
+            appender.append(sourceId, record.value() == null ? null : new String(record.value(), StandardCharsets.UTF_8), parsed);
+            long[] counts = sourceCounts.computeIfAbsent(sourceId, k -> new long[4]);
+            counts[0] = Math.max(counts[0], record.offset() + 1);
+            counts[parsed instanceof Reject ? 2 : 1]++;
+            counts[3] += record.value() == null ? 0 : record.value().length;
+            long end = watermarks.observe(sourceId, parsed);
+            if (end != Long.MIN_VALUE && end < finalBefore) {
+                late.add(end);
+            }
+            nextOffsets.put(new TopicPartition(record.topic(), record.partition()), record.offset() + 1);
+            recordsStored++;
+        }
+        appender.commit(this::bookkeeping);
+        Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+        nextOffsets.forEach((tp, next) -> commit.put(tp, new OffsetAndMetadata(next)));
+        return commit;
+    }
+
+    private ParsedLine parse(ConsumerRecord<byte[], byte[]> record, String source) {
+        byte[] value = record.value();
+        if (value == null) {
+            return new Reject(Origin.of(source, record.offset()), 0, "record without a value (a tombstone)", "");
+        }
+        if (value.length > LineReader.DEFAULT_MAX_LINE) {
+            return new Reject(Origin.of(source, record.offset()), 0,
+                    "record of " + value.length + " bytes, longer than " + LineReader.DEFAULT_MAX_LINE, "");
+        }
+        String line = new String(value, StandardCharsets.UTF_8);
+        int end = line.length();
+        while (end > 0 && (line.charAt(end - 1) == '\n' || line.charAt(end - 1) == '\r')) {
+            end--;
+        }
+        if (line.indexOf('\n') >= 0 && line.indexOf('\n') < end) {
+            return new Reject(Origin.of(source, record.offset()), 0, "record holds several lines", line);
+        }
+        return parser.parse(line.substring(0, end), source, record.offset());
+    }
+
+    /** The source of a record: its partition, and the emitter the envelope or the key names. */
+    private int sourceId(ConsumerRecord<byte[], byte[]> record, String partitionSource, ParsedLine parsed) throws SQLException {
+        String emitter = parsed.origin().pod();
+        if (emitter == null) {
+            emitter = printableKey(record.key());
+        }
+        String path = emitter == null ? partitionSource : partitionSource + " " + emitter;
+        Integer id = sourceIds.get(path);
+        if (id == null) {
+            id = store.addSource(path, path, path, 0, topicRoles.get(record.topic()));
+            sourceIds.put(path, id);
+        }
+        return id;
+    }
+
+    private static String printableKey(byte[] key) {
+        if (key == null || key.length == 0 || key.length > MAX_KEY) {
+            return null;
+        }
+        for (byte b : key) {
+            if (b < 0x21 || b > 0x7e) {
+                return null;
+            }
+        }
+        return new String(key, StandardCharsets.US_ASCII);
+    }
+
+    /** In the records' transaction: partitions' next offsets, sources' counts, late lines. */
+    private void bookkeeping(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO kafka_offsets VALUES (?, ?, ?, now())
+                ON CONFLICT (topic, "partition") DO UPDATE SET next_offset = excluded.next_offset, committed_at = excluded.committed_at""")) {
+            for (Map.Entry<TopicPartition, Long> e : nextOffsets.entrySet()) {
+                ps.setString(1, e.getKey().topic());
+                ps.setInt(2, e.getKey().partition());
+                ps.setLong(3, e.getValue());
+                ps.executeUpdate();
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("""
+                UPDATE sources SET lines = greatest(lines, ?), records = records + ?, rejects = rejects + ?, bytes = bytes + ?
+                WHERE source_id = ?""")) {
+            for (Map.Entry<Integer, long[]> e : sourceCounts.entrySet()) {
+                long[] n = e.getValue();
+                ps.setLong(1, n[0]);
+                ps.setLong(2, n[1]);
+                ps.setLong(3, n[2]);
+                ps.setLong(4, n[3]);
+                ps.setInt(5, e.getKey());
+                ps.executeUpdate();
+            }
+        }
+        if (!late.isEmpty()) {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO late_lines VALUES (?)")) {
+                for (long end : late) {
+                    ps.setLong(1, end);
+                    ps.executeUpdate();
+                }
+            }
+        }
+    }
+
+    void close() throws SQLException {
+        appender.close();
+    }
+}
