@@ -95,24 +95,49 @@ class StreamKafkaTest {
         return lines;
     }
 
-    /** Produces the lines; returns "topic/partition/offset" to "file:line". */
-    static Map<String, String> produce(List<Line> lines) throws Exception {
-        Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap(),
+    static KafkaProducer<byte[], byte[]> producer() {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap(),
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName(),
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName(),
                 ProducerConfig.LINGER_MS_CONFIG, "5",
-                ProducerConfig.ACKS_CONFIG, "all");
-        Map<String, String> where = new HashMap<>();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config)) {
-            List<Future<RecordMetadata>> sent = new ArrayList<>();
-            for (Line line : lines) {
-                byte[] key = line.key() == null ? null : line.key().getBytes(StandardCharsets.UTF_8);
-                sent.add(producer.send(new ProducerRecord<>(line.topic(), key, line.text().getBytes(StandardCharsets.UTF_8))));
-            }
-            for (int i = 0; i < lines.size(); i++) {
-                RecordMetadata m = sent.get(i).get(30, TimeUnit.SECONDS);
+                ProducerConfig.ACKS_CONFIG, "all"));
+    }
+
+    /** Produces the lines and waits for the broker's acks; adds "topic/partition/offset" to "file:line" to {@code where}. */
+    static void produce(KafkaProducer<byte[], byte[]> producer, List<Line> lines, Map<String, String> where) throws Exception {
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
+        for (Line line : lines) {
+            byte[] key = line.key() == null ? null : line.key().getBytes(StandardCharsets.UTF_8);
+            sent.add(producer.send(new ProducerRecord<>(line.topic(), key, line.text().getBytes(StandardCharsets.UTF_8))));
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            RecordMetadata m = sent.get(i).get(60, TimeUnit.SECONDS);
+            synchronized (where) {
                 where.put(m.topic() + "/" + m.partition() + "/" + m.offset(), lines.get(i).file() + ":" + lines.get(i).number());
             }
+        }
+    }
+
+    /**
+     * Produces the lines in waves while a stream runs, as a fleet would: each wave is a slice of
+     * event time, and a few lines of each wave are held back to the end (they arrive after their
+     * rows were final).
+     */
+    static Map<String, String> produceInWaves(List<Line> lines, int waves, double lateShare, long pauseMs) throws Exception {
+        Map<String, String> where = new HashMap<>();
+        Random random = new Random(3);
+        List<Line> late = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            int per = (lines.size() + waves - 1) / waves;
+            for (int w = 0; w < waves; w++) {
+                List<Line> wave = new ArrayList<>();
+                for (Line line : lines.subList(w * per, Math.min(lines.size(), (w + 1) * per))) {
+                    (w < waves - 1 && random.nextDouble() < lateShare ? late : wave).add(line);
+                }
+                produce(producer, wave, where);
+                Thread.sleep(pauseMs);
+            }
+            produce(producer, late, where);
         }
         return where;
     }
@@ -146,22 +171,29 @@ class StreamKafkaTest {
         return (source, line) -> logs.relativize(Path.of(source)).toString() + ":" + line;
     }
 
+    /** Runs the CLI in a thread, as an operator runs it in a terminal. */
+    static java.util.concurrent.CompletableFuture<ParseCommandTest.Run> runInBackground(String... args) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> run(args));
+    }
+
     @Test
-    void streamGivesTheTunnelsTraceGives() throws Exception {
+    void streamGivesTheTunnelsTraceGivesWhileLinesArriveLateAndOutOfOrder() throws Exception {
         Path sim = tmp.resolve("sim");
         MeshSimulator.run(new SimulationConfig(1_500, 25, 20, 4, 90, 10, 0.005, 11), sim);
         Path logs = sim.resolve("logs");
         broker.createTopic("envoy", 3);
         broker.createTopic("squid", 2);
         List<Line> lines = lines(logs, 5);
-        Map<String, String> where = produce(lines);
 
         Path streamDb = tmp.resolve("stream.duckdb");
-        var stream = run("stream", "--bootstrap-server", broker.bootstrap(), "--topic", "envoy", "--topic", "squid",
-                "--from-beginning", "--db", streamDb.toString(), "--lateness", "5", "--exit-when-idle", "2");
-        assertEquals(0, stream.exit(), stream.err());
+        var stream = runInBackground("stream", "--bootstrap-server", broker.bootstrap(), "--topic", "envoy", "--topic", "squid",
+                "--from-beginning", "--db", streamDb.toString(), "--lateness", "3", "--idle", "2", "--exit-when-idle", "3");
+        Map<String, String> where = produceInWaves(lines, 8, 0.01, 1_200);
+        var run = stream.get(180, TimeUnit.SECONDS);
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.err().contains("late range"), "some lines arrived after their rows were final: " + run.err());
         assertEquals(lines.size(), count(streamDb, "SELECT (SELECT count(*) FROM envoy_log) + (SELECT count(*) FROM squid_log) + (SELECT count(*) FROM rejects)"),
-                stream.err());
+                run.err());
         assertEquals(0, count(streamDb, "SELECT count(*) FROM tunnels WHERE NOT final AND end_time < (SELECT max(end_time) FROM tunnels) - INTERVAL 60 SECOND"));
 
         Path traceDb = tmp.resolve("trace.duckdb");
@@ -177,7 +209,7 @@ class StreamKafkaTest {
         assertTrue(onlyStream.isEmpty() && onlyTrace.isEmpty(),
                 fromTrace.size() + " trace rows, " + fromStream.size() + " stream rows; only in stream: "
                         + onlyStream.stream().limit(10).toList() + "; only in trace: " + onlyTrace.stream().limit(10).toList()
-                        + "\n" + stream.err());
+                        + "\n" + run.err());
         // every line in at most one row
         assertEquals(0, count(streamDb, """
                 SELECT count(*) FROM (SELECT f, l FROM (

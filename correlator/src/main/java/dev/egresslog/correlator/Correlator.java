@@ -432,6 +432,7 @@ public final class Correlator {
         exec("""
                 CREATE OR REPLACE TABLE sq_mesh AS
                 SELECT sq.*, coalesce(h.offset_ms, o.offset_ms, src.clock_offset_ms, 0) AS offset_ms,
+                       coalesce(h.offset_ms, o.offset_ms, src.clock_offset_ms) IS NOT NULL AS offset_known,
                        sq.t0 - coalesce(h.offset_ms, o.offset_ms, src.clock_offset_ms, 0) AS tm
                 FROM sq LEFT JOIN source_offset o USING (source_id)
                         LEFT JOIN hour_offset h ON h.source_id = sq.source_id AND h.hour = sq.t0 // 3600000
@@ -666,7 +667,7 @@ public final class Correlator {
         String table = window == null ? "main.tunnels" : "new_tunnels";
         long finalBefore = window == null ? Long.MAX_VALUE : window.finalBeforeMs();
         for (long k = 0; k < slices; k++) {
-            for (String statement : TunnelSql.slice(CONNECT_FAILURE_FLAGS, k, slices, k == 0, table, finalBefore)) {
+            for (String statement : TunnelSql.slice(CONNECT_FAILURE_FLAGS, k, slices, k == 0, table, finalBefore, options.maxSkewMs())) {
                 exec(statement);
             }
         }

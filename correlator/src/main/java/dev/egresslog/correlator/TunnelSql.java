@@ -41,10 +41,14 @@ final class TunnelSql {
      * to {@code table}, creating it for the first slice when {@code create}.
      *
      * @param finalBeforeMs rows that end before this are final; Long.MAX_VALUE makes every row final
+     * @param maxSkewMs     a Squid line whose source's clock offset is not known yet is placed no
+     *                      better than this: its row is final only once even that cannot bring it back
      */
-    static List<String> slice(String failureFlags, long slice, long slices, boolean create, String table, long finalBeforeMs) {
+    static List<String> slice(String failureFlags, long slice, long slices, boolean create, String table, long finalBeforeMs,
+                              long maxSkewMs) {
         String rows = ROW.formatted(failureFlags, finalBeforeMs == Long.MAX_VALUE ? "true"
-                : "coalesce(s.t0, g.t0, q.tm) + coalesce(s.dur, g.dur, q.dur) < " + finalBeforeMs);
+                : "(coalesce(s.t0, g.t0, q.tm) + coalesce(s.dur, g.dur, q.dur) < %d AND coalesce(q.offset_known, true)) OR coalesce(q.t0 + q.dur < %d, false)"
+                        .formatted(finalBeforeMs, finalBeforeMs - maxSkewMs));
         return List.of(
                 "CREATE OR REPLACE TABLE slice_chains AS SELECT * FROM chains WHERE hash(coalesce(ghid, shid, qhid)) %% %d = %d"
                         .formatted(slices, slice),
