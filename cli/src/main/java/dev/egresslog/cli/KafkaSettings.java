@@ -49,6 +49,8 @@ final class KafkaSettings {
         properties.setProperty(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         properties.setProperty(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         properties.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "20000");
+        // a restarted instance gets the partitions of its killed predecessor in seconds, not 45
+        properties.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000");
         // partition N of every topic goes to the same instance: see README, "Several instances"
         properties.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
     }

@@ -217,4 +217,61 @@ class StreamKafkaTest {
                   SELECT gateway_file, gateway_line FROM tunnels WHERE gateway_line IS NOT NULL UNION ALL
                   SELECT squid_file, squid_line FROM tunnels WHERE squid_line IS NOT NULL) GROUP BY ALL HAVING count(*) > 1)"""));
     }
+
+    /** `egresslog stream` in a process of its own, so that it can be killed with SIGKILL. */
+    static Process streamProcess(Path log, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx384m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "stream"));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    }
+
+    @Test
+    void nothingIsLostOrDoubledWhenTheStreamIsKilledAndTheBrokerRestarts() throws Exception {
+        Path sim = tmp.resolve("sim-kill");
+        MeshSimulator.run(new SimulationConfig(1_000, 25, 16, 4, 60, 10, 0.005, 21), sim);
+        Path logs = sim.resolve("logs");
+        broker.createTopic("k-envoy", 3);
+        broker.createTopic("k-squid", 2);
+        List<Line> lines = lines(logs, 9).stream()
+                .map(l -> new Line(l.file(), l.number(), l.text(), l.end(), "k-" + l.topic(), l.key())).toList();
+        Path db = tmp.resolve("killed.duckdb");
+        Path log = tmp.resolve("stream-kill.log");
+        String[] args = {"--bootstrap-server", broker.bootstrap(), "--topic", "k-envoy", "--topic", "k-squid", "--group", "kill-test",
+                "--from-beginning", "--db", db.toString(), "--lateness", "3", "--idle", "2", "--exit-when-idle", "4"};
+        Map<String, String> where = new HashMap<>();
+        int waves = 6;
+        int per = (lines.size() + waves - 1) / waves;
+        Process stream = streamProcess(log, args);
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            for (int w = 0; w < waves; w++) {
+                produce(producer, lines.subList(w * per, Math.min(lines.size(), (w + 1) * per)), where);
+                Thread.sleep(1_500);
+                if (w == 1) {
+                    // query and explain are answered by the running stream
+                    var query = run("query", "--db", db.toString(), "-o", "csv", "SELECT count(*) AS n FROM envoy_log");
+                    assertEquals(0, query.exit(), query.err() + Files.readString(log));
+                    assertTrue(Long.parseLong(query.lines().get(1).strip()) > 0, query.out());
+                    stream.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+                    stream = streamProcess(log, args);
+                }
+                if (w == 3) {
+                    broker.killAndRestart();
+                }
+            }
+        }
+        assertTrue(stream.waitFor(180, TimeUnit.SECONDS), Files.readString(log));
+        assertEquals(0, stream.exitValue(), Files.readString(log));
+        assertEquals(lines.size(), count(db, "SELECT (SELECT count(*) FROM envoy_log) + (SELECT count(*) FROM squid_log) + (SELECT count(*) FROM rejects)"),
+                Files.readString(log));
+        assertEquals(lines.size(), count(db, """
+                SELECT count(DISTINCT (source, line)) FROM (SELECT source, line FROM envoy_log UNION ALL
+                  SELECT source, line FROM squid_log UNION ALL SELECT source, line FROM rejects)"""));
+
+        Path traceDb = tmp.resolve("kill-trace.duckdb");
+        assertEquals(0, run("trace", "--db", traceDb.toString(), logs.toString()).exit());
+        Set<String> fromStream = tunnels(db, kafkaNames(where));
+        Set<String> fromTrace = tunnels(traceDb, fileNames(logs));
+        assertEquals(fromTrace, fromStream, Files.readString(log));
+    }
 }
