@@ -132,6 +132,17 @@ final class StreamCommand implements Callable<Integer> {
         ParserOptions parserOptions = parserOptions();
         KafkaSettings settings = new KafkaSettings(bootstrap, group, consumerConfig, consumerProperties, fromBeginning);
         List<Integer> partitions = settings.check(topicNames, timeoutSeconds * 1000);
+        try (KafkaConsumer<byte[], byte[]> c = newConsumer(settings)) {
+            consumer = c;
+            return stream(c, settings, topicNames, roles, partitions, correlatorOptions, parserOptions, err);
+        } finally {
+            consumer = null;
+        }
+    }
+
+    private int stream(KafkaConsumer<byte[], byte[]> c, KafkaSettings settings, List<String> topicNames, Map<String, String> roles,
+                       List<Integer> partitions, CorrelatorOptions correlatorOptions, ParserOptions parserOptions, PrintWriter err)
+            throws Exception {
         err.printf("egresslog stream: %s on %s (%s partitions), group %s, into %s%n", String.join(", ", topicNames), bootstrap,
                 partitions.stream().map(String::valueOf).reduce((a, b) -> a + "+" + b).orElse("0"), group, database.db);
         err.flush();
@@ -142,7 +153,7 @@ final class StreamCommand implements Callable<Integer> {
             StreamIngest ingest = new StreamIngest(store, parserOptions, roles, watermarks);
             Passes passes = new Passes(store, correlatorOptions, watermarks, err);
             try {
-                consume(settings, topicNames, ingest, passes, err);
+                consume(c, settings, topicNames, ingest, passes, err);
             } finally {
                 ingest.close();
             }
@@ -155,11 +166,10 @@ final class StreamCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private void consume(KafkaSettings settings, List<String> topicNames, StreamIngest ingest, Passes passes, PrintWriter err)
-            throws SQLException {
+    private void consume(KafkaConsumer<byte[], byte[]> c, KafkaSettings settings, List<String> topicNames, StreamIngest ingest,
+                         Passes passes, PrintWriter err) throws SQLException {
         Map<TopicPartition, Long> stored = ingest.storedOffsets();
-        try (KafkaConsumer<byte[], byte[]> c = newConsumer(settings)) {
-            consumer = c;
+        {
             onSignals();
             c.subscribe(topicNames, new ConsumerRebalanceListener() {
                 @Override
@@ -206,9 +216,9 @@ final class StreamCommand implements Callable<Integer> {
                 }
                 if (now - lastReport >= 5_000_000_000L) {
                     double seconds = (now - lastReport) / 1e9;
-                    err.printf("egresslog stream: %,d records (%,.0f/s), lag %s, open tunnels %,d, last commit %s%n",
+                    err.printf("egresslog stream: %,d records (%,.0f/s), lag %s, open tunnels %,d, last commit %s, last pass %.1f s%n",
                             ingest.recordsStored(), (ingest.recordsStored() - reportedRecords) / seconds, lag(c),
-                            passes.open, lastCommit);
+                            passes.open, lastCommit, passes.lastSeconds);
                     err.flush();
                     lastReport = now;
                     reportedRecords = ingest.recordsStored();
@@ -224,8 +234,6 @@ final class StreamCommand implements Callable<Integer> {
             } catch (KafkaException e) {
                 // Kafka's committed offsets only serve lag monitoring; the database holds the truth
             }
-        } finally {
-            consumer = null;
         }
     }
 
@@ -321,6 +329,7 @@ final class StreamCommand implements Callable<Integer> {
         boolean pending = true;
         long rows;
         long open;
+        double lastSeconds;
 
         Passes(Store store, CorrelatorOptions options, Watermarks watermarks, PrintWriter err) {
             this.store = store;
@@ -337,6 +346,7 @@ final class StreamCommand implements Callable<Integer> {
             if (!pending) {
                 return;
             }
+            long started = System.nanoTime();
             long horizon = Math.max(0, watermarks.finalBefore());
             long finalBefore = Math.max(0, watermarks.advance());
             List<long[]> late = lateRanges();
@@ -362,6 +372,7 @@ final class StreamCommand implements Callable<Integer> {
                 watermarks.clockOffsets(offsets);
             }
             pending = false;
+            lastSeconds = (System.nanoTime() - started) / 1e9;
             lastPass = System.nanoTime();
         }
 

@@ -137,4 +137,19 @@ final class KafkaBroker implements AutoCloseable {
             }
         }
     }
+
+    /** Runs a broker in DIR until killed, for `bench stream` (see bench/kafka-broker). */
+    public static void main(String[] args) throws Exception {
+        KafkaBroker broker = start(Path.of(args.length > 0 ? args[0] : "target/kafka-broker"));
+        System.out.println(broker.bootstrap());
+        System.out.flush();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                broker.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        Thread.currentThread().join();
+    }
 }

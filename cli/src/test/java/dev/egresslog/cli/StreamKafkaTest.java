@@ -274,4 +274,33 @@ class StreamKafkaTest {
         Set<String> fromTrace = tunnels(traceDb, fileNames(logs));
         assertEquals(fromTrace, fromStream, Files.readString(log));
     }
+
+    static void assertOneLine(ParseCommandTest.Run run, int exit, String expected) {
+        assertEquals(exit, run.exit(), run.err());
+        List<String> lines = run.err().lines().toList();
+        assertEquals(1, lines.size(), run.err());
+        assertTrue(lines.get(0).contains(expected), run.err());
+    }
+
+    @Test
+    void badBrokerTopicOrConfigIsOneClearLine() throws Exception {
+        Path db = tmp.resolve("errors.duckdb");
+        assertOneLine(run("stream", "--bootstrap-server", "127.0.0.1:" + KafkaBroker.freePort(), "--topic", "envoy",
+                "--timeout", "3", "--db", db.toString()), ExitCodes.FAILURE, "cannot reach Kafka at 127.0.0.1:");
+        assertOneLine(run("stream", "--bootstrap-server", broker.bootstrap(), "--topic", "no-such-topic", "--db", db.toString()),
+                ExitCodes.USAGE, "no such topic");
+        assertOneLine(run("stream", "--bootstrap-server", broker.bootstrap(), "--topic", "envoy", "--db", db.toString(),
+                "--consumer.config", tmp.resolve("missing.properties").toString()), ExitCodes.USAGE, "cannot read consumer config");
+        broker.createTopic("errors", 1);
+        assertOneLine(run("stream", "--bootstrap-server", broker.bootstrap(), "--topic", "errors", "--db", db.toString(),
+                "--consumer-property", "session.timeout.ms=soon"), ExitCodes.USAGE, "bad consumer configuration");
+        assertOneLine(run("stream", "--bootstrap-server", broker.bootstrap(), "--topic", "errors:proxy", "--db", db.toString()),
+                ExitCodes.USAGE, "unknown role 'proxy'");
+        var secret = run("stream", "--bootstrap-server", broker.bootstrap(), "--topic", "errors", "--db", db.toString(),
+                "--consumer-property", "security.protocol=SASL_PLAINTEXT", "--consumer-property", "sasl.mechanism=PLAIN",
+                "--consumer-property", "sasl.jaas.config=not-a-jaas-line password=hunter2secret");
+        assertTrue(secret.exit() != 0, secret.err());
+        assertTrue(!secret.err().contains("hunter2secret") && !secret.out().contains("hunter2secret"), secret.err());
+        assertEquals(1, secret.err().lines().count(), secret.err());
+    }
 }

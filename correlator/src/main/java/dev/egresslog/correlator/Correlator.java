@@ -73,9 +73,10 @@ public final class Correlator {
 
     /**
      * How far apart the ends of one tunnel's lines can be (mesh time, once Squid's offset is
-     * removed): milliseconds between Envoy hops, an offset estimate's error for Squid.
+     * removed): milliseconds between Envoy hops, an offset estimate's error (well under a second,
+     * measured) for Squid. Every stream pass reads this much more than its window.
      */
-    public static final long SLACK_MS = 30_000;
+    public static final long SLACK_MS = 5_000;
 
     public Correlator(Connection connection, CorrelatorOptions options, Consumer<String> progress) {
         this.connection = requireNonNull(connection, "connection is null");

@@ -1,0 +1,252 @@
+package dev.egresslog.cli;
+
+import dev.egresslog.cli.sim.MeshSimulator;
+import dev.egresslog.cli.sim.SimulationConfig;
+import dev.egresslog.parser.EnvoyRecord;
+import dev.egresslog.parser.LineReader;
+import dev.egresslog.parser.LogParser;
+import dev.egresslog.parser.SquidRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Stream throughput and latency through a real broker: a simulated mesh is produced into fresh
+ * topics, and {@code stream} runs in this process against them, as an operator runs it.
+ */
+@Command(name = "stream", mixinStandardHelpOptions = true,
+        description = {"Measures stream through a running Kafka broker: sustained records/s (a backlog read from the "
+                + "beginning), then the delay from a tunnel's last line being produced to its row being visible to "
+                + "'egresslog query', at a steady rate. Creates topics named egresslog-bench-*.",
+                "A broker for it: bench/kafka-broker DIR (see README)."})
+final class BenchStream implements java.util.concurrent.Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--bootstrap-server", required = true, paramLabel = "HOST:PORT", description = "The broker.")
+    String bootstrap;
+
+    @Option(names = "--tunnels", paramLabel = "N", defaultValue = "100000",
+            description = "Tunnels of the backlog (default: ${DEFAULT-VALUE}; about 3 lines each).")
+    int tunnels;
+
+    @Option(names = "--rate", paramLabel = "LINES_PER_SECOND", defaultValue = "3000",
+            description = "Produce rate of the latency run (default: ${DEFAULT-VALUE}).")
+    int rate;
+
+    @Option(names = "--latency-seconds", paramLabel = "SECONDS", defaultValue = "40",
+            description = "Length of the latency run (default: ${DEFAULT-VALUE}).")
+    int latencySeconds;
+
+    @Option(names = "--dir", paramLabel = "DIR", description = "Work directory (default: a temporary one).")
+    Path dir;
+
+    private record Line(String text, String topic, byte[] key, long end) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Path work = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("egresslog-bench-stream");
+        String run = Long.toString(System.currentTimeMillis() % 10_000_000);
+
+        // 1. throughput: a backlog read from the beginning
+        MeshSimulator.run(new SimulationConfig(tunnels, 300, 200, 8, 90, 40, 0.005, 42), work.resolve("sim"));
+        List<Line> lines = lines(work.resolve("sim/logs"));
+        String envoy = "egresslog-bench-" + run + "-envoy";
+        String squid = "egresslog-bench-" + run + "-squid";
+        createTopics(envoy, squid);
+        long t0 = System.nanoTime();
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            for (Line line : lines) {
+                producer.send(new ProducerRecord<>(line.topic().equals("envoy") ? envoy : squid, line.key(),
+                        line.text().getBytes(StandardCharsets.UTF_8)));
+            }
+            producer.flush();
+        }
+        double produceSeconds = (System.nanoTime() - t0) / 1e9;
+        out.printf("produced %,d lines of %,d tunnels in %.1f s (%,.0f lines/s, one producer)%n", lines.size(), tunnels,
+                produceSeconds, lines.size() / produceSeconds);
+        out.flush();
+        Path db = work.resolve("throughput.duckdb");
+        long idle = 3;
+        t0 = System.nanoTime();
+        var result = runStream(db, envoy, squid, "--exit-when-idle", Long.toString(idle), "--pass-interval", "5");
+        double seconds = (System.nanoTime() - t0) / 1e9 - idle;
+        if (result.exit() != 0) {
+            out.println("stream failed: " + result.err());
+            return ExitCodes.FAILURE;
+        }
+        out.printf("stream (read, parse, store, correlate): %,d lines in %.1f s: %,.0f lines/s; peak RSS %,d MB%n",
+                lines.size(), seconds, lines.size() / seconds, BenchCommand.peakRssMb());
+        out.flush();
+
+        // 2. latency: a steady rate, and 'query' polled until each tunnel's row shows
+        String envoy2 = envoy + "-latency";
+        String squid2 = squid + "-latency";
+        createTopics(envoy2, squid2);
+        Path db2 = work.resolve("latency.duckdb");
+        CompletableFuture<ParseCommandRun> stream = CompletableFuture.supplyAsync(() -> {
+            try {
+                return runStream(db2, envoy2, squid2, "--exit-when-idle", "5", "--pass-interval", "0.5", "--lateness", "5");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Map<String, Long> sentAt = new ConcurrentHashMap<>(); // topic/partition/offset -> ms
+        int count = Math.min(lines.size(), rate * latencySeconds);
+        List<Line> steady = lines.subList(0, count);
+        CompletableFuture<Void> produce = CompletableFuture.runAsync(() -> paced(steady, envoy2, squid2, sentAt));
+        List<Long> delays = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        while (!stream.isDone()) {
+            Thread.sleep(250);
+            long now = System.currentTimeMillis();
+            for (String row : query(db2, "SELECT sidecar_file, sidecar_line, gateway_file, gateway_line, squid_file, squid_line "
+                    + "FROM tunnels WHERE status = 'complete'")) {
+                if (seen.add(row)) {
+                    String[] f = row.split(",", -1);
+                    long last = 0;
+                    for (int i = 0; i < 6; i += 2) {
+                        Long at = sentAt.get(f[i].substring("kafka:".length()) + "/" + f[i + 1]);
+                        last = Math.max(last, at == null ? 0 : at);
+                    }
+                    if (last > 0) {
+                        delays.add(now - last);
+                    }
+                }
+            }
+        }
+        produce.get();
+        stream.get(10, TimeUnit.MINUTES);
+        delays.sort(Comparator.naturalOrder());
+        if (delays.isEmpty()) {
+            out.println("latency: no complete tunnel seen");
+        } else {
+            out.printf("latency (last line produced -> row visible to query, %,d complete tunnels at %,d lines/s): "
+                            + "p50 %.2f s, p99 %.2f s, max %.2f s (polled every 0.25 s)%n", delays.size(), rate,
+                    delays.get(delays.size() / 2) / 1000.0, delays.get((int) (delays.size() * 0.99)) / 1000.0,
+                    delays.get(delays.size() - 1) / 1000.0);
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    private record ParseCommandRun(int exit, String err) {
+    }
+
+    private ParseCommandRun runStream(Path db, String envoy, String squid, String... more) {
+        var cli = Main.createCommandLine();
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err));
+        cli.setOut(new PrintWriter(new StringWriter()));
+        List<String> args = new ArrayList<>(List.of("stream", "--bootstrap-server", bootstrap, "--topic", envoy, "--topic", squid,
+                "--from-beginning", "--group", "bench-" + envoy, "--db", db.toString()));
+        args.addAll(List.of(more));
+        int exit = cli.execute(args.toArray(String[]::new));
+        return new ParseCommandRun(exit, err.toString());
+    }
+
+    /** Runs 'query -o csv' as an operator would (answered by the running stream); rows without the header. */
+    private static List<String> query(Path db, String sql) {
+        var cli = Main.createCommandLine();
+        StringWriter out = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(new StringWriter()));
+        if (cli.execute("query", "--db", db.toString(), "-o", "csv", sql) != 0) {
+            return List.of();
+        }
+        List<String> lines = out.toString().lines().toList();
+        return lines.isEmpty() ? List.of() : lines.subList(1, lines.size());
+    }
+
+    private void paced(List<Line> lines, String envoy, String squid, Map<String, Long> sentAt) {
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            long start = System.nanoTime();
+            for (int i = 0; i < lines.size(); i++) {
+                long due = start + (long) (i * 1e9 / rate);
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+                Line line = lines.get(i);
+                long now = System.currentTimeMillis();
+                producer.send(new ProducerRecord<>(line.topic().equals("envoy") ? envoy : squid, line.key(),
+                        line.text().getBytes(StandardCharsets.UTF_8)), (m, e) -> {
+                    if (m != null) {
+                        sentAt.put(m.topic() + "/" + m.partition() + "/" + m.offset(), now);
+                    }
+                });
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private KafkaProducer<byte[], byte[]> producer() {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName(),
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName(),
+                ProducerConfig.LINGER_MS_CONFIG, "5", ProducerConfig.BATCH_SIZE_CONFIG, "262144",
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"));
+    }
+
+    private void createTopics(String envoy, String squid) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            admin.createTopics(List.of(new NewTopic(envoy, 3, (short) 1), new NewTopic(squid, 3, (short) 1)))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The simulation's lines in the order shippers deliver them (by end time), keyed by their file. */
+    private static List<Line> lines(Path logs) throws IOException {
+        List<Line> lines = new ArrayList<>();
+        LogParser parser = new LogParser();
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(logs)) {
+            files = walk.filter(Files::isRegularFile).sorted().toList();
+        }
+        for (Path file : files) {
+            String name = logs.relativize(file).toString();
+            boolean isSquid = name.startsWith("squid/");
+            String key = isSquid ? file.getParent().getFileName().toString()
+                    : name.startsWith("shipper/") ? null : file.getFileName().toString();
+            try (LineReader reader = LineReader.open(file)) {
+                String text;
+                long number = 0;
+                while ((text = reader.next()) != null) {
+                    var parsed = parser.parse(text, name, ++number);
+                    long end = parsed instanceof EnvoyRecord r ? r.endTime() : parsed instanceof SquidRecord r ? r.endTime() : 0;
+                    lines.add(new Line(text, isSquid ? "squid" : "envoy", key == null ? null : key.getBytes(StandardCharsets.UTF_8), end));
+                }
+            }
+        }
+        lines.sort(Comparator.comparingLong(Line::end));
+        return lines;
+    }
+}
