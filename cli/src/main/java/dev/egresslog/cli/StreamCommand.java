@@ -150,8 +150,9 @@ final class StreamCommand implements Callable<Integer> {
              QueryServer server = QueryServer.start(database.db, store, err)) {
             Watermarks watermarks = new Watermarks(latenessSeconds * 1000, idleSeconds * 1000);
             watermarks.restore(state(store, "final_before", Long.MIN_VALUE));
-            StreamIngest ingest = new StreamIngest(store, parserOptions, roles, watermarks);
+            StreamIngest ingest = new StreamIngest(store, parserOptions, roles, watermarks, correlatorOptions.maxSkewMs());
             Passes passes = new Passes(store, correlatorOptions, watermarks, err);
+            passes.loadClockOffsets();
             try {
                 consume(c, settings, topicNames, ingest, passes, err);
             } finally {
@@ -169,71 +170,69 @@ final class StreamCommand implements Callable<Integer> {
     private void consume(KafkaConsumer<byte[], byte[]> c, KafkaSettings settings, List<String> topicNames, StreamIngest ingest,
                          Passes passes, PrintWriter err) throws SQLException {
         Map<TopicPartition, Long> stored = ingest.storedOffsets();
-        {
-            onSignals();
-            c.subscribe(topicNames, new ConsumerRebalanceListener() {
-                @Override
-                public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
-                    // every polled record is stored and committed before the next poll: nothing to flush
-                }
+        onSignals();
+        c.subscribe(topicNames, new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+                // every polled record is stored and committed before the next poll: nothing to flush
+            }
 
-                @Override
-                public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
-                    for (TopicPartition tp : assigned) {
-                        Long next = stored.get(tp);
-                        if (next != null) {
-                            c.seek(tp, next);
-                        } else if (fromBeginning) {
-                            c.seekToBeginning(List.of(tp));
-                        }
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+                for (TopicPartition tp : assigned) {
+                    Long next = stored.get(tp);
+                    if (next != null) {
+                        c.seek(tp, next);
+                    } else if (fromBeginning) {
+                        c.seekToBeginning(List.of(tp));
                     }
                 }
-            });
-            long start = System.nanoTime();
-            long lastReport = start;
-            long reportedRecords = 0;
-            long lastRecordAt = System.nanoTime();
-            String lastCommit = "-";
-            while (!stopping) {
-                ConsumerRecords<byte[], byte[]> records;
-                try {
-                    records = c.poll(Duration.ofMillis(200));
-                } catch (WakeupException e) {
-                    break;
-                } catch (KafkaException e) {
-                    throw new UserException("Kafka: " + settings.redact(KafkaSettings.rootMessage(e)), ExitCodes.FAILURE);
-                }
-                long now = System.nanoTime();
-                if (!records.isEmpty()) {
-                    var offsets = ingest.store(records);
-                    c.commitAsync(offsets, null);
-                    lastRecordAt = now;
-                    lastCommit = LocalTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
-                    passes.pending = true;
-                }
-                if (passes.due()) {
-                    passes.run();
-                }
-                if (now - lastReport >= 5_000_000_000L) {
-                    double seconds = (now - lastReport) / 1e9;
-                    err.printf("egresslog stream: %,d records (%,.0f/s), lag %s, open tunnels %,d, last commit %s, last pass %.1f s%n",
-                            ingest.recordsStored(), (ingest.recordsStored() - reportedRecords) / seconds, lag(c),
-                            passes.open, lastCommit, passes.lastSeconds);
-                    err.flush();
-                    lastReport = now;
-                    reportedRecords = ingest.recordsStored();
-                }
-                if (exitWhenIdleSeconds != null && now - lastRecordAt >= exitWhenIdleSeconds * 1_000_000_000L && "0".equals(lag(c))) {
-                    passes.watermarks.allIdle();
-                    passes.pending = true;
-                    break;
-                }
             }
+        });
+        long start = System.nanoTime();
+        long lastReport = start;
+        long reportedRecords = 0;
+        long lastRecordAt = System.nanoTime();
+        String lastCommit = "-";
+        while (!stopping) {
+            ConsumerRecords<byte[], byte[]> records;
             try {
-                c.commitSync(Duration.ofSeconds(5));
+                records = c.poll(Duration.ofMillis(200));
+            } catch (WakeupException e) {
+                break;
             } catch (KafkaException e) {
-                // Kafka's committed offsets only serve lag monitoring; the database holds the truth
+                throw new UserException("Kafka: " + settings.redact(KafkaSettings.rootMessage(e)), ExitCodes.FAILURE);
             }
+            long now = System.nanoTime();
+            if (!records.isEmpty()) {
+                var offsets = ingest.store(records);
+                c.commitAsync(offsets, null);
+                lastRecordAt = now;
+                lastCommit = LocalTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
+                passes.pending = true;
+            }
+            if (passes.due()) {
+                passes.run();
+            }
+            if (now - lastReport >= 5_000_000_000L) {
+                double seconds = (now - lastReport) / 1e9;
+                err.printf("egresslog stream: %,d records (%,.0f/s), lag %s, open tunnels %,d, last commit %s, last pass %.1f s%n",
+                        ingest.recordsStored(), (ingest.recordsStored() - reportedRecords) / seconds, lag(c),
+                        passes.open, lastCommit, passes.lastSeconds);
+                err.flush();
+                lastReport = now;
+                reportedRecords = ingest.recordsStored();
+            }
+            if (exitWhenIdleSeconds != null && now - lastRecordAt >= exitWhenIdleSeconds * 1_000_000_000L && "0".equals(lag(c))) {
+                passes.watermarks.allIdle();
+                passes.pending = true;
+                break;
+            }
+        }
+        try {
+            c.commitSync(Duration.ofSeconds(5));
+        } catch (KafkaException e) {
+            // Kafka's committed offsets only serve lag monitoring; the database holds the truth
         }
     }
 
@@ -362,32 +361,69 @@ final class StreamCommand implements Callable<Integer> {
                     rows = rs.getLong(1);
                     open = rs.getLong(2);
                 }
-                Map<Integer, Long> offsets = new HashMap<>();
-                try (ResultSet rs = s.executeQuery(
-                        "SELECT source_id, clock_offset_ms FROM sources WHERE role = 'squid' AND clock_offset_ms IS NOT NULL")) {
-                    while (rs.next()) {
-                        offsets.put(rs.getInt(1), rs.getLong(2));
-                    }
-                }
-                watermarks.clockOffsets(offsets);
+                checkKeying(s, horizon, finalBefore);
             }
+            loadClockOffsets();
             pending = false;
             lastSeconds = (System.nanoTime() - started) / 1e9;
             lastPass = System.nanoTime();
+        }
+
+        private long lastKeyingWarning;
+
+        /** The Squid clock offsets the passes learned (kept in sources), for placing Squid lines in event time. */
+        void loadClockOffsets() throws SQLException {
+            Map<Integer, Long> offsets = new HashMap<>();
+            try (Statement s = store.connection().createStatement(); ResultSet rs = s.executeQuery(
+                    "SELECT source_id, clock_offset_ms FROM sources WHERE role = 'squid' AND clock_offset_ms IS NOT NULL")) {
+                while (rs.next()) {
+                    offsets.put(rs.getInt(1), rs.getLong(2));
+                }
+            }
+            watermarks.clockOffsets(offsets);
+        }
+
+        /**
+         * Warns when the rows made final by this pass look like tunnels split between instances:
+         * many gateway lines to a proxy that met no Squid line, and many Squid lines that met no
+         * gateway line. One instance seeing all of a gateway+Squid group's lines shows few of both.
+         */
+        private void checkKeying(Statement s, long from, long to) throws SQLException {
+            if (System.nanoTime() - lastKeyingWarning < 300_000_000_000L && lastKeyingWarning != 0) {
+                return;
+            }
+            try (ResultSet rs = s.executeQuery("""
+                    SELECT count(*) FILTER (WHERE status = 'partial' AND gateway_line IS NOT NULL AND squid_line IS NULL),
+                           count(*) FILTER (WHERE status = 'non_mesh'), count(*)
+                    FROM tunnels WHERE final AND end_time >= epoch_ms(%d::BIGINT) AND end_time < epoch_ms(%d::BIGINT)"""
+                    .formatted(from, to))) {
+                rs.next();
+                long gatewayOnly = rs.getLong(1);
+                long squidOnly = rs.getLong(2);
+                long total = rs.getLong(3);
+                if (gatewayOnly >= 20 && squidOnly >= 20 && gatewayOnly + squidOnly > total / 5) {
+                    err.printf("egresslog stream: warning: %,d gateway lines met no Squid line and %,d Squid lines no gateway "
+                            + "line (of %,d rows just made final): are a tunnel's lines keyed to partitions one instance "
+                            + "owns? (README: Several instances)%n", gatewayOnly, squidOnly, total);
+                    err.flush();
+                    lastKeyingWarning = System.nanoTime();
+                }
+            }
         }
 
         /** Lines stored after their time was final, as ranges of end times. */
         private List<long[]> lateRanges() throws SQLException {
             List<long[]> ranges = new ArrayList<>();
             try (Statement s = store.connection().createStatement();
-                 ResultSet rs = s.executeQuery("SELECT DISTINCT end_ms FROM late_lines ORDER BY 1")) {
+                 ResultSet rs = s.executeQuery("SELECT DISTINCT end_ms - spread_ms, end_ms + spread_ms FROM late_lines ORDER BY 1")) {
                 while (rs.next()) {
-                    long end = rs.getLong(1);
+                    long from = rs.getLong(1);
+                    long to = rs.getLong(2);
                     long[] last = ranges.isEmpty() ? null : ranges.get(ranges.size() - 1);
-                    if (last != null && end - last[1] <= 2 * Correlator.SLACK_MS) {
-                        last[1] = end;
+                    if (last != null && from - last[1] <= 2 * Correlator.SLACK_MS) {
+                        last[1] = Math.max(last[1], to);
                     } else {
-                        ranges.add(new long[] {end, end});
+                        ranges.add(new long[] {from, to});
                     }
                 }
             }

@@ -46,10 +46,13 @@ final class StreamIngest {
     private final Map<Integer, long[]> sourceCounts = new HashMap<>(); // lines, records, rejects, bytes
     private final Map<TopicPartition, Long> nextOffsets = new HashMap<>();
     private final Watermarks watermarks;
-    private final List<Long> late = new ArrayList<>();
+    private final List<long[]> late = new ArrayList<>(); // end, spread
+    private final long maxSkewMs;
     private long recordsStored;
 
-    StreamIngest(Store store, ParserOptions parserOptions, Map<String, String> topicRoles, Watermarks watermarks) throws SQLException {
+    StreamIngest(Store store, ParserOptions parserOptions, Map<String, String> topicRoles, Watermarks watermarks, long maxSkewMs)
+            throws SQLException {
+        this.maxSkewMs = maxSkewMs;
         this.store = store;
         this.appender = store.appender(true);
         this.parser = new LogParser(parserOptions);
@@ -98,8 +101,10 @@ final class StreamIngest {
             counts[parsed instanceof Reject ? 2 : 1]++;
             counts[3] += record.value() == null ? 0 : record.value().length;
             long end = watermarks.observe(sourceId, parsed);
-            if (end != Long.MIN_VALUE && end < finalBefore) {
-                late.add(end);
+            // a Squid whose clock offset is not known yet could be anywhere within the largest skew
+            long spread = watermarks.placed(sourceId, parsed) ? 0 : maxSkewMs;
+            if (end != Long.MIN_VALUE && end - spread < finalBefore) {
+                late.add(new long[] {end, spread});
             }
             nextOffsets.put(new TopicPartition(record.topic(), record.partition()), record.offset() + 1);
             recordsStored++;
@@ -183,9 +188,10 @@ final class StreamIngest {
             }
         }
         if (!late.isEmpty()) {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO late_lines VALUES (?)")) {
-                for (long end : late) {
-                    ps.setLong(1, end);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO late_lines VALUES (?, ?)")) {
+                for (long[] endSpread : late) {
+                    ps.setLong(1, endSpread[0]);
+                    ps.setLong(2, endSpread[1]);
                     ps.executeUpdate();
                 }
             }

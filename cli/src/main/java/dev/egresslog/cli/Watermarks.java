@@ -26,6 +26,11 @@ final class Watermarks {
         this.idleMs = idleMs;
     }
 
+    /** Whether the line's end time is on the mesh clock: not so for a Squid whose offset is not learned yet. */
+    boolean placed(int sourceId, ParsedLine parsed) {
+        return !(parsed instanceof SquidRecord) || clockOffsets.containsKey(sourceId);
+    }
+
     /** Notes a stored line; returns its end time on the mesh clock, or Long.MIN_VALUE when it has none. */
     long observe(int sourceId, ParsedLine parsed) {
         long end;

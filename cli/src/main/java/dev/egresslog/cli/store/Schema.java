@@ -75,6 +75,6 @@ public final class Schema {
                 """
                 CREATE TABLE IF NOT EXISTS stream_state (key VARCHAR PRIMARY KEY, value BIGINT)""",
                 """
-                CREATE TABLE IF NOT EXISTS late_lines (end_ms BIGINT NOT NULL)""");
+                CREATE TABLE IF NOT EXISTS late_lines (end_ms BIGINT NOT NULL, spread_ms BIGINT NOT NULL)""");
     }
 }
