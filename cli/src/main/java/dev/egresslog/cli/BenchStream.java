@@ -1,11 +1,8 @@
 package dev.egresslog.cli;
 
 import dev.egresslog.cli.sim.MeshSimulator;
+import dev.egresslog.cli.sim.ShippedLine;
 import dev.egresslog.cli.sim.SimulationConfig;
-import dev.egresslog.parser.EnvoyRecord;
-import dev.egresslog.parser.LineReader;
-import dev.egresslog.parser.LogParser;
-import dev.egresslog.parser.SquidRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -18,10 +15,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -66,9 +61,6 @@ final class BenchStream implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--dir", paramLabel = "DIR", description = "Work directory (default: a temporary one).")
     Path dir;
 
-    private record Line(String text, String topic, byte[] key, long end) {
-    }
-
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -77,15 +69,14 @@ final class BenchStream implements java.util.concurrent.Callable<Integer> {
 
         // 1. throughput: a backlog read from the beginning
         MeshSimulator.run(new SimulationConfig(tunnels, 300, 200, 8, 90, 40, 0.005, 42), work.resolve("sim"));
-        List<Line> lines = lines(work.resolve("sim/logs"));
+        List<ShippedLine> lines = ShippedLine.read(work.resolve("sim/logs"), 0, 0);
         String envoy = "egresslog-bench-" + run + "-envoy";
         String squid = "egresslog-bench-" + run + "-squid";
         createTopics(envoy, squid);
         long t0 = System.nanoTime();
         try (KafkaProducer<byte[], byte[]> producer = producer()) {
-            for (Line line : lines) {
-                producer.send(new ProducerRecord<>(line.topic().equals("envoy") ? envoy : squid, line.key(),
-                        line.text().getBytes(StandardCharsets.UTF_8)));
+            for (ShippedLine line : lines) {
+                producer.send(new ProducerRecord<>(line.squid() ? squid : envoy, line.keyBytes(), line.value()));
             }
             producer.flush();
         }
@@ -111,7 +102,7 @@ final class BenchStream implements java.util.concurrent.Callable<Integer> {
         String squid2 = squid + "-latency";
         createTopics(envoy2, squid2);
         Path db2 = work.resolve("latency.duckdb");
-        CompletableFuture<ParseCommandRun> stream = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<StreamRun> stream = CompletableFuture.supplyAsync(() -> {
             try {
                 return runStream(db2, envoy2, squid2, "--exit-when-idle", "5", "--pass-interval", "0.5", "--lateness", "5");
             } catch (Exception e) {
@@ -120,7 +111,7 @@ final class BenchStream implements java.util.concurrent.Callable<Integer> {
         });
         Map<String, Long> sentAt = new ConcurrentHashMap<>(); // topic/partition/offset -> ms
         int count = Math.min(lines.size(), rate * latencySeconds);
-        List<Line> steady = lines.subList(0, count);
+        List<ShippedLine> steady = lines.subList(0, count);
         CompletableFuture<Void> produce = CompletableFuture.runAsync(() -> paced(steady, envoy2, squid2, sentAt));
         List<Long> delays = new ArrayList<>();
         Set<String> seen = new HashSet<>();
@@ -157,10 +148,10 @@ final class BenchStream implements java.util.concurrent.Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private record ParseCommandRun(int exit, String err) {
+    private record StreamRun(int exit, String err) {
     }
 
-    private ParseCommandRun runStream(Path db, String envoy, String squid, String... more) {
+    private StreamRun runStream(Path db, String envoy, String squid, String... more) {
         var cli = Main.createCommandLine();
         StringWriter err = new StringWriter();
         cli.setErr(new PrintWriter(err));
@@ -169,7 +160,7 @@ final class BenchStream implements java.util.concurrent.Callable<Integer> {
                 "--from-beginning", "--group", "bench-" + envoy, "--db", db.toString()));
         args.addAll(List.of(more));
         int exit = cli.execute(args.toArray(String[]::new));
-        return new ParseCommandRun(exit, err.toString());
+        return new StreamRun(exit, err.toString());
     }
 
     /** Runs 'query -o csv' as an operator would (answered by the running stream); rows without the header. */
@@ -185,7 +176,7 @@ final class BenchStream implements java.util.concurrent.Callable<Integer> {
         return lines.isEmpty() ? List.of() : lines.subList(1, lines.size());
     }
 
-    private void paced(List<Line> lines, String envoy, String squid, Map<String, Long> sentAt) {
+    private void paced(List<ShippedLine> lines, String envoy, String squid, Map<String, Long> sentAt) {
         try (KafkaProducer<byte[], byte[]> producer = producer()) {
             long start = System.nanoTime();
             for (int i = 0; i < lines.size(); i++) {
@@ -194,10 +185,9 @@ final class BenchStream implements java.util.concurrent.Callable<Integer> {
                 if (wait > 0) {
                     TimeUnit.NANOSECONDS.sleep(wait);
                 }
-                Line line = lines.get(i);
+                ShippedLine line = lines.get(i);
                 long now = System.currentTimeMillis();
-                producer.send(new ProducerRecord<>(line.topic().equals("envoy") ? envoy : squid, line.key(),
-                        line.text().getBytes(StandardCharsets.UTF_8)), (m, e) -> {
+                producer.send(new ProducerRecord<>(line.squid() ? squid : envoy, line.keyBytes(), line.value()), (m, e) -> {
                     if (m != null) {
                         sentAt.put(m.topic() + "/" + m.partition() + "/" + m.offset(), now);
                     }
@@ -221,32 +211,5 @@ final class BenchStream implements java.util.concurrent.Callable<Integer> {
             admin.createTopics(List.of(new NewTopic(envoy, 3, (short) 1), new NewTopic(squid, 3, (short) 1)))
                     .all().get(30, TimeUnit.SECONDS);
         }
-    }
-
-    /** The simulation's lines in the order shippers deliver them (by end time), keyed by their file. */
-    private static List<Line> lines(Path logs) throws IOException {
-        List<Line> lines = new ArrayList<>();
-        LogParser parser = new LogParser();
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(logs)) {
-            files = walk.filter(Files::isRegularFile).sorted().toList();
-        }
-        for (Path file : files) {
-            String name = logs.relativize(file).toString();
-            boolean isSquid = name.startsWith("squid/");
-            String key = isSquid ? file.getParent().getFileName().toString()
-                    : name.startsWith("shipper/") ? null : file.getFileName().toString();
-            try (LineReader reader = LineReader.open(file)) {
-                String text;
-                long number = 0;
-                while ((text = reader.next()) != null) {
-                    var parsed = parser.parse(text, name, ++number);
-                    long end = parsed instanceof EnvoyRecord r ? r.endTime() : parsed instanceof SquidRecord r ? r.endTime() : 0;
-                    lines.add(new Line(text, isSquid ? "squid" : "envoy", key == null ? null : key.getBytes(StandardCharsets.UTF_8), end));
-                }
-            }
-        }
-        lines.sort(Comparator.comparingLong(Line::end));
-        return lines;
     }
 }

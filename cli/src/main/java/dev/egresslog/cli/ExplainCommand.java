@@ -5,7 +5,6 @@ import dev.egresslog.parser.LineReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -32,8 +31,7 @@ final class ExplainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        Integer served = QueryServer.forward(database.db, spec.root().commandLine().getParseResult().originalArgs(),
-                out, spec.commandLine().getErr());
+        Integer served = QueryServer.forward(database.db, spec);
         if (served != null) {
             return served;
         }

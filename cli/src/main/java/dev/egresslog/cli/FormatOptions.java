@@ -25,6 +25,17 @@ final class FormatOptions {
                     + "before the built-in squid, common and combined formats. Repeatable.")
     List<String> squidFormats = new ArrayList<>();
 
+    /** The options, with every custom format compiled once here: a bad format is a one-line usage error. */
+    ParserOptions compiled() {
+        try {
+            ParserOptions options = toParserOptions();
+            new dev.egresslog.parser.LogParser(options);
+            return options;
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
+        }
+    }
+
     ParserOptions toParserOptions() {
         List<String> envoy = new ArrayList<>(envoyFormats);
         for (Path file : envoyFormatFiles) {

@@ -12,7 +12,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -48,8 +47,7 @@ final class QueryCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        Integer served = QueryServer.forward(database.db, spec.root().commandLine().getParseResult().originalArgs(),
-                out, spec.commandLine().getErr());
+        Integer served = QueryServer.forward(database.db, spec);
         if (served != null) {
             return served;
         }

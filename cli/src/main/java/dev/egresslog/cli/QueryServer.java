@@ -3,6 +3,7 @@ package dev.egresslog.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.egresslog.cli.store.Store;
 import org.duckdb.DuckDBConnection;
+import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -121,12 +122,15 @@ final class QueryServer implements AutoCloseable {
         }
     }
 
-    private static synchronized void frame(DataOutputStream out, char type, String text) throws IOException {
+    /** One frame; a command's output and error writers share the stream, so a frame is written whole. */
+    private static void frame(DataOutputStream out, char type, String text) throws IOException {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        out.writeByte(type);
-        out.writeInt(bytes.length);
-        out.write(bytes);
-        out.flush();
+        synchronized (out) {
+            out.writeByte(type);
+            out.writeInt(bytes.length);
+            out.write(bytes);
+            out.flush();
+        }
     }
 
     /** Output of a served command, sent in frames as it is flushed. */
@@ -175,10 +179,14 @@ final class QueryServer implements AutoCloseable {
     }
 
     /**
-     * Runs the command in the stream that holds {@code db}, when one does: returns its exit code,
-     * or null when no stream answers (the command then opens the file itself).
+     * Runs the command of {@code spec} (its whole command line) in the stream that holds {@code db},
+     * when one does: returns its exit code, or null when no stream answers (the command then opens
+     * the file itself).
      */
-    static Integer forward(Path db, List<String> args, PrintWriter out, PrintWriter err) {
+    static Integer forward(Path db, CommandSpec spec) {
+        List<String> args = spec.root().commandLine().getParseResult().originalArgs();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
         if (SERVED.get() != null) {
             return null;
         }

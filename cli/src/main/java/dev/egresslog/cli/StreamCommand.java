@@ -3,7 +3,6 @@ package dev.egresslog.cli;
 import dev.egresslog.cli.store.Store;
 import dev.egresslog.correlator.Correlator;
 import dev.egresslog.correlator.CorrelatorOptions;
-import dev.egresslog.parser.LogParser;
 import dev.egresslog.parser.ParserOptions;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -99,17 +98,8 @@ final class StreamCommand implements Callable<Integer> {
             description = "How long to wait for the broker at start (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
 
-    @Option(names = "--proxy", paramLabel = "HOST:PORT",
-            description = "A Squid proxy address, added to the ones learned from the data. Repeatable.")
-    List<String> proxies = new ArrayList<>();
-
-    @Option(names = "--max-skew", paramLabel = "SECONDS", defaultValue = "900",
-            description = "Largest Squid clock offset searched for, either way (default: ${DEFAULT-VALUE}).")
-    long maxSkewSeconds;
-
-    @Option(names = "--memory-limit", paramLabel = "SIZE", defaultValue = "512MB",
-            description = "DuckDB's memory limit (default: ${DEFAULT-VALUE}).")
-    String memoryLimit;
+    @Mixin
+    CorrelationOptions correlation;
 
     private volatile boolean stopping;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
@@ -122,14 +112,8 @@ final class StreamCommand implements Callable<Integer> {
         if (latenessSeconds < 0 || idleSeconds <= 0 || passIntervalSeconds < 0 || timeoutSeconds <= 0) {
             throw new UserException("--lateness, --idle, --pass-interval and --timeout must be positive");
         }
-        CorrelatorOptions correlatorOptions;
-        try {
-            correlatorOptions = new CorrelatorOptions(maxSkewSeconds * 1000, CorrelatorOptions.DEFAULT.proxyWindowMs(),
-                    CorrelatorOptions.DEFAULT.meshWindowMs(), proxies, List.of());
-        } catch (IllegalArgumentException e) {
-            throw new UserException(e.getMessage());
-        }
-        ParserOptions parserOptions = parserOptions();
+        CorrelatorOptions correlatorOptions = correlation.toCorrelatorOptions(List.of());
+        ParserOptions parserOptions = formats.compiled();
         KafkaSettings settings = new KafkaSettings(bootstrap, group, consumerConfig, consumerProperties, fromBeginning);
         List<Integer> partitions = settings.check(topicNames, timeoutSeconds * 1000);
         try (KafkaConsumer<byte[], byte[]> c = newConsumer(settings)) {
@@ -146,7 +130,7 @@ final class StreamCommand implements Callable<Integer> {
         err.printf("egresslog stream: %s on %s (%s partitions), group %s, into %s%n", String.join(", ", topicNames), bootstrap,
                 partitions.stream().map(String::valueOf).reduce((a, b) -> a + "+" + b).orElse("0"), group, database.db);
         err.flush();
-        try (Store store = Store.open(database.db, memoryLimit);
+        try (Store store = Store.open(database.db, correlation.memoryLimit);
              QueryServer server = QueryServer.start(database.db, store, err)) {
             Watermarks watermarks = new Watermarks(latenessSeconds * 1000, idleSeconds * 1000);
             watermarks.restore(state(store, "final_before", Long.MIN_VALUE));
@@ -217,15 +201,15 @@ final class StreamCommand implements Callable<Integer> {
             if (now - lastReport >= 5_000_000_000L) {
                 double seconds = (now - lastReport) / 1e9;
                 err.printf("egresslog stream: %,d records (%,.0f/s), lag %s, open tunnels %,d, last commit %s, last pass %.1f s%n",
-                        ingest.recordsStored(), (ingest.recordsStored() - reportedRecords) / seconds, lag(c),
+                        ingest.recordsStored(), (ingest.recordsStored() - reportedRecords) / seconds,
+                        lag(c) < 0 ? "?" : String.format("%,d", lag(c)),
                         passes.open, lastCommit, passes.lastSeconds);
                 err.flush();
                 lastReport = now;
                 reportedRecords = ingest.recordsStored();
             }
-            if (exitWhenIdleSeconds != null && now - lastRecordAt >= exitWhenIdleSeconds * 1_000_000_000L && "0".equals(lag(c))) {
-                passes.watermarks.allIdle();
-                passes.pending = true;
+            if (exitWhenIdleSeconds != null && now - lastRecordAt >= exitWhenIdleSeconds * 1_000_000_000L && lag(c) == 0) {
+                passes.allIdle();
                 break;
             }
         }
@@ -244,20 +228,20 @@ final class StreamCommand implements Callable<Integer> {
         }
     }
 
-    /** Total lag of the assigned partitions, or "?" while it is unknown. */
-    private static String lag(KafkaConsumer<byte[], byte[]> c) {
+    /** Total lag of the assigned partitions, or -1 while it is unknown (no assignment yet, no fetch yet). */
+    private static long lag(KafkaConsumer<byte[], byte[]> c) {
         long total = 0;
         if (c.assignment().isEmpty()) {
-            return "?";
+            return -1;
         }
         for (TopicPartition tp : c.assignment()) {
             var lag = c.currentLag(tp);
             if (lag.isEmpty()) {
-                return "?";
+                return -1;
             }
             total += lag.getAsLong();
         }
-        return Long.toString(total);
+        return total;
     }
 
     /** Ctrl-C and SIGTERM end the poll loop: the batch in hand is stored and committed, then exit 0. */
@@ -296,16 +280,6 @@ final class StreamCommand implements Callable<Integer> {
         return roles;
     }
 
-    private ParserOptions parserOptions() {
-        try {
-            ParserOptions options = formats.toParserOptions();
-            new LogParser(options);
-            return options;
-        } catch (IllegalArgumentException e) {
-            throw new UserException(e.getMessage());
-        }
-    }
-
     static long state(Store store, String key, long otherwise) throws SQLException {
         try (PreparedStatement ps = store.connection().prepareStatement("SELECT value FROM stream_state WHERE key = ?")) {
             ps.setString(1, key);
@@ -335,6 +309,12 @@ final class StreamCommand implements Callable<Integer> {
             this.options = options;
             this.watermarks = watermarks;
             this.err = err;
+        }
+
+        /** The stream was read to its end and nothing came for a while: the last pass treats every source as idle. */
+        void allIdle() {
+            watermarks.allIdle();
+            pending = true;
         }
 
         boolean due() {

@@ -91,23 +91,29 @@ final class StreamIngest {
         sourceCounts.clear();
         late.clear();
         long finalBefore = watermarks.finalBefore();
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            String partitionSource = "kafka:" + record.topic() + "/" + record.partition();
-            ParsedLine parsed = parse(record, partitionSource);
-            int sourceId = sourceId(record, partitionSource, parsed);
-            appender.append(sourceId, record.value() == null ? null : new String(record.value(), StandardCharsets.UTF_8), parsed);
-            long[] counts = sourceCounts.computeIfAbsent(sourceId, k -> new long[4]);
-            counts[0] = Math.max(counts[0], record.offset() + 1);
-            counts[parsed instanceof Reject ? 2 : 1]++;
-            counts[3] += record.value() == null ? 0 : record.value().length;
-            long end = watermarks.observe(sourceId, parsed);
-            // a Squid whose clock offset is not known yet could be anywhere within the largest skew
-            long spread = watermarks.placed(sourceId, parsed) ? 0 : maxSkewMs;
-            if (end != Long.MIN_VALUE && end - spread < finalBefore) {
-                late.add(new long[] {end, spread});
+        long now = System.currentTimeMillis();
+        for (TopicPartition tp : records.partitions()) {
+            String partitionSource = "kafka:" + tp.topic() + "/" + tp.partition();
+            List<ConsumerRecord<byte[], byte[]>> partition = records.records(tp);
+            for (ConsumerRecord<byte[], byte[]> record : partition) {
+                byte[] value = record.value();
+                String text = value == null || value.length > LineReader.DEFAULT_MAX_LINE ? null : new String(value, StandardCharsets.UTF_8);
+                ParsedLine parsed = parse(record, text, partitionSource);
+                int sourceId = sourceId(record, partitionSource, parsed);
+                appender.append(sourceId, text, parsed);
+                long[] counts = sourceCounts.computeIfAbsent(sourceId, k -> new long[4]);
+                counts[0] = Math.max(counts[0], record.offset() + 1);
+                counts[parsed instanceof Reject ? 2 : 1]++;
+                counts[3] += value == null ? 0 : value.length;
+                long end = watermarks.observe(sourceId, parsed, now);
+                // a Squid whose clock offset is not known yet could be anywhere within the largest skew
+                long spread = watermarks.placed(sourceId, parsed) ? 0 : maxSkewMs;
+                if (end != Long.MIN_VALUE && end - spread < finalBefore) {
+                    late.add(new long[] {end, spread});
+                }
             }
-            nextOffsets.put(new TopicPartition(record.topic(), record.partition()), record.offset() + 1);
-            recordsStored++;
+            nextOffsets.put(tp, partition.get(partition.size() - 1).offset() + 1);
+            recordsStored += partition.size();
         }
         appender.commit(this::bookkeeping);
         Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
@@ -115,24 +121,20 @@ final class StreamIngest {
         return commit;
     }
 
-    private ParsedLine parse(ConsumerRecord<byte[], byte[]> record, String source) {
-        byte[] value = record.value();
-        if (value == null) {
+    /** The record's line parsed; {@code text} is its value decoded, null when absent or too long. */
+    private ParsedLine parse(ConsumerRecord<byte[], byte[]> record, String text, String source) {
+        if (record.value() == null) {
             return new Reject(Origin.of(source, record.offset()), 0, "record without a value (a tombstone)", "");
         }
-        if (value.length > LineReader.DEFAULT_MAX_LINE) {
+        if (text == null) {
             return new Reject(Origin.of(source, record.offset()), 0,
-                    "record of " + value.length + " bytes, longer than " + LineReader.DEFAULT_MAX_LINE, "");
+                    "record of " + record.value().length + " bytes, longer than " + LineReader.DEFAULT_MAX_LINE, "");
         }
-        String line = new String(value, StandardCharsets.UTF_8);
-        int end = line.length();
-        while (end > 0 && (line.charAt(end - 1) == '\n' || line.charAt(end - 1) == '\r')) {
-            end--;
+        int newline = text.indexOf('\n');
+        if (newline >= 0 && !text.substring(newline).chars().allMatch(c -> c == '\n' || c == '\r')) {
+            return new Reject(Origin.of(source, record.offset()), 0, "record holds several lines", text);
         }
-        if (line.indexOf('\n') >= 0 && line.indexOf('\n') < end) {
-            return new Reject(Origin.of(source, record.offset()), 0, "record holds several lines", line);
-        }
-        return parser.parse(line.substring(0, end), source, record.offset());
+        return parser.parse(text, source, record.offset()); // the parser drops the line end
     }
 
     /** The source of a record: its partition, and the emitter the envelope or the key names. */

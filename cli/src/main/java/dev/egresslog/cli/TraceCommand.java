@@ -11,7 +11,6 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -46,24 +45,15 @@ final class TraceCommand implements Callable<Integer> {
     @Option(names = "--squid", paramLabel = "PATH", description = "Input that is a Squid access log. Repeatable.")
     List<String> squids = new ArrayList<>();
 
-    @Option(names = "--proxy", paramLabel = "HOST:PORT",
-            description = "A Squid proxy address, added to the ones learned from the data. Repeatable.")
-    List<String> proxies = new ArrayList<>();
-
     @Option(names = "--squid-proxy", paramLabel = "SQUID_FILE=HOST:PORT",
             description = "The proxy address a Squid file serves, instead of the one learned. Repeatable.")
     List<String> squidProxies = new ArrayList<>();
 
-    @Option(names = "--max-skew", paramLabel = "SECONDS", defaultValue = "900",
-            description = "Largest Squid clock offset searched for, either way (default: ${DEFAULT-VALUE}).")
-    long maxSkewSeconds;
+    @Mixin
+    CorrelationOptions correlation;
 
     @Option(names = "--threads", paramLabel = "N", description = "Parser threads (default: the number of cores).")
     Integer threads;
-
-    @Option(names = "--memory-limit", paramLabel = "SIZE", defaultValue = "512MB",
-            description = "DuckDB's memory limit; larger sorts and joins spill to disk (default: ${DEFAULT-VALUE}).")
-    String memoryLimit;
 
     @Option(names = "--part-bytes", hidden = true, paramLabel = "BYTES",
             description = "Plain files larger than this are read by several threads in parts of this size.")
@@ -89,16 +79,10 @@ final class TraceCommand implements Callable<Integer> {
         if (sources.isEmpty()) {
             throw new UserException("no input: give log files or directories (see 'egresslog trace --help')");
         }
-        CorrelatorOptions correlatorOptions;
-        try {
-            correlatorOptions = new CorrelatorOptions(maxSkewSeconds * 1000, CorrelatorOptions.DEFAULT.proxyWindowMs(),
-                    CorrelatorOptions.DEFAULT.meshWindowMs(), proxies, squidProxies);
-        } catch (IllegalArgumentException e) {
-            throw new UserException(e.getMessage());
-        }
-        var parserOptions = parserOptions();
+        CorrelatorOptions correlatorOptions = correlation.toCorrelatorOptions(squidProxies);
+        var parserOptions = formats.compiled();
         long t0 = System.nanoTime();
-        try (Store store = Store.open(database.db, memoryLimit)) {
+        try (Store store = Store.open(database.db, correlation.memoryLimit)) {
             Ingest.Totals totals = new Ingest(store, parserOptions,
                     threads != null ? threads : Runtime.getRuntime().availableProcessors(), keepRaw, partBytes, err).run(sources);
             err.printf("egresslog trace: read %,d lines from %d files (%d parts) in %.1f s (%,.0f lines/s); %,d rejected%n",
@@ -114,16 +98,6 @@ final class TraceCommand implements Callable<Integer> {
             throw new UserException("database error: " + Store.firstLine(e), ExitCodes.FAILURE);
         }
         return ExitCodes.OK;
-    }
-
-    private dev.egresslog.parser.ParserOptions parserOptions() {
-        try {
-            var options = formats.toParserOptions();
-            new dev.egresslog.parser.LogParser(options); // compile once here: a bad format is a one-line usage error
-            return options;
-        } catch (IllegalArgumentException e) {
-            throw new UserException(e.getMessage());
-        }
     }
 
     private static void addSources(List<Ingest.Source> sources, List<String> paths, String role) {

@@ -31,8 +31,8 @@ final class Watermarks {
         return !(parsed instanceof SquidRecord) || clockOffsets.containsKey(sourceId);
     }
 
-    /** Notes a stored line; returns its end time on the mesh clock, or Long.MIN_VALUE when it has none. */
-    long observe(int sourceId, ParsedLine parsed) {
+    /** Notes a line stored at wall time {@code now}; returns its end time on the mesh clock, or Long.MIN_VALUE when it has none. */
+    long observe(int sourceId, ParsedLine parsed, long now) {
         long end;
         if (parsed instanceof EnvoyRecord r) {
             end = r.endTime();
@@ -42,7 +42,7 @@ final class Watermarks {
             end = -1;
         }
         long[] state = sources.computeIfAbsent(sourceId, k -> new long[] {Long.MIN_VALUE, 0});
-        state[1] = System.currentTimeMillis();
+        state[1] = now;
         if (end < 0) {
             return Long.MIN_VALUE;
         }

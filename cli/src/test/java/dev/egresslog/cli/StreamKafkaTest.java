@@ -1,11 +1,8 @@
 package dev.egresslog.cli;
 
 import dev.egresslog.cli.sim.MeshSimulator;
+import dev.egresslog.cli.sim.ShippedLine;
 import dev.egresslog.cli.sim.SimulationConfig;
-import dev.egresslog.parser.LineReader;
-import dev.egresslog.parser.LogParser;
-import dev.egresslog.parser.EnvoyRecord;
-import dev.egresslog.parser.SquidRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -17,13 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -31,7 +25,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static dev.egresslog.cli.ParseCommandTest.run;
 import static dev.egresslog.cli.TraceCommandTest.count;
@@ -61,40 +54,6 @@ class StreamKafkaTest {
         }
     }
 
-    /** A line of a simulated log file, and where it went in Kafka. */
-    record Line(String file, long number, String text, long end, String topic, String key) {
-    }
-
-    /** Every line of the simulation's files, in the order a fleet of shippers would deliver them. */
-    static List<Line> lines(Path logs, long seed) throws IOException {
-        List<Line> lines = new ArrayList<>();
-        LogParser parser = new LogParser();
-        Random random = new Random(seed);
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(logs)) {
-            files = walk.filter(Files::isRegularFile).sorted().toList();
-        }
-        for (Path file : files) {
-            String name = logs.relativize(file).toString();
-            boolean squid = name.startsWith("squid/");
-            String key = squid ? file.getParent().getFileName().toString()
-                    : name.startsWith("shipper/") ? null : file.getFileName().toString().replaceAll("\\.log$", "");
-            try (LineReader reader = LineReader.open(file)) {
-                String text;
-                long number = 0;
-                while ((text = reader.next()) != null) {
-                    number++;
-                    var parsed = parser.parse(text, name, number);
-                    long end = parsed instanceof EnvoyRecord r ? r.endTime() : parsed instanceof SquidRecord r ? r.endTime() : 0;
-                    // shippers deliver each file in order, files interleaved, up to a few seconds apart
-                    lines.add(new Line(name, number, text, end + random.nextInt(3_000), squid ? "squid" : "envoy", key));
-                }
-            }
-        }
-        lines.sort(Comparator.comparingLong(Line::end));
-        return lines;
-    }
-
     static KafkaProducer<byte[], byte[]> producer() {
         return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap(),
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName(),
@@ -103,12 +62,15 @@ class StreamKafkaTest {
                 ProducerConfig.ACKS_CONFIG, "all"));
     }
 
-    /** Produces the lines and waits for the broker's acks; adds "topic/partition/offset" to "file:line" to {@code where}. */
-    static void produce(KafkaProducer<byte[], byte[]> producer, List<Line> lines, Map<String, String> where) throws Exception {
+    /**
+     * Produces the lines to PREFIX + "envoy" / "squid" and waits for the broker's acks; adds
+     * "topic/partition/offset" to "file:line" to {@code where}.
+     */
+    static void produce(KafkaProducer<byte[], byte[]> producer, List<ShippedLine> lines, String prefix, Map<String, String> where)
+            throws Exception {
         List<Future<RecordMetadata>> sent = new ArrayList<>();
-        for (Line line : lines) {
-            byte[] key = line.key() == null ? null : line.key().getBytes(StandardCharsets.UTF_8);
-            sent.add(producer.send(new ProducerRecord<>(line.topic(), key, line.text().getBytes(StandardCharsets.UTF_8))));
+        for (ShippedLine line : lines) {
+            sent.add(producer.send(new ProducerRecord<>(prefix + (line.squid() ? "squid" : "envoy"), line.keyBytes(), line.value())));
         }
         for (int i = 0; i < lines.size(); i++) {
             RecordMetadata m = sent.get(i).get(60, TimeUnit.SECONDS);
@@ -123,21 +85,21 @@ class StreamKafkaTest {
      * event time, and a few lines of each wave are held back to the end (they arrive after their
      * rows were final).
      */
-    static Map<String, String> produceInWaves(List<Line> lines, int waves, double lateShare, long pauseMs) throws Exception {
+    static Map<String, String> produceInWaves(List<ShippedLine> lines, int waves, double lateShare, long pauseMs) throws Exception {
         Map<String, String> where = new HashMap<>();
         Random random = new Random(3);
-        List<Line> late = new ArrayList<>();
+        List<ShippedLine> late = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> producer = producer()) {
             int per = (lines.size() + waves - 1) / waves;
             for (int w = 0; w < waves; w++) {
-                List<Line> wave = new ArrayList<>();
-                for (Line line : lines.subList(w * per, Math.min(lines.size(), (w + 1) * per))) {
+                List<ShippedLine> wave = new ArrayList<>();
+                for (ShippedLine line : lines.subList(w * per, Math.min(lines.size(), (w + 1) * per))) {
                     (w < waves - 1 && random.nextDouble() < lateShare ? late : wave).add(line);
                 }
-                produce(producer, wave, where);
+                produce(producer, wave, "", where);
                 Thread.sleep(pauseMs);
             }
-            produce(producer, late, where);
+            produce(producer, late, "", where);
         }
         return where;
     }
@@ -154,6 +116,11 @@ class StreamKafkaTest {
             out.add(b.toString());
         }
         return out;
+    }
+
+    /** Lines stored: parsed or rejected. */
+    static long storedLines(Path db) throws Exception {
+        return count(db, "SELECT (SELECT count(*) FROM envoy_log) + (SELECT count(*) FROM squid_log) + (SELECT count(*) FROM rejects)");
     }
 
     static void assertSameTunnels(Set<String> fromTrace, Set<String> fromStream, String log) {
@@ -194,7 +161,8 @@ class StreamKafkaTest {
         Path logs = sim.resolve("logs");
         broker.createTopic("envoy", 3);
         broker.createTopic("squid", 2);
-        List<Line> lines = lines(logs, 5);
+        // shippers send each file in order, files interleaved, up to 3 s apart
+        List<ShippedLine> lines = ShippedLine.read(logs, 3_000, 5);
 
         Path streamDb = tmp.resolve("stream.duckdb");
         var stream = runInBackground("stream", "--bootstrap-server", broker.bootstrap(), "--topic", "envoy", "--topic", "squid",
@@ -203,7 +171,7 @@ class StreamKafkaTest {
         var run = stream.get(180, TimeUnit.SECONDS);
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.err().contains("late range"), "some lines arrived after their rows were final: " + run.err());
-        assertEquals(lines.size(), count(streamDb, "SELECT (SELECT count(*) FROM envoy_log) + (SELECT count(*) FROM squid_log) + (SELECT count(*) FROM rejects)"),
+        assertEquals(lines.size(), storedLines(streamDb),
                 run.err());
         assertEquals(0, count(streamDb, "SELECT count(*) FROM tunnels WHERE NOT final AND end_time < (SELECT max(end_time) FROM tunnels) - INTERVAL 60 SECOND"));
 
@@ -237,8 +205,7 @@ class StreamKafkaTest {
         Path logs = sim.resolve("logs");
         broker.createTopic("k-envoy", 3);
         broker.createTopic("k-squid", 2);
-        List<Line> lines = lines(logs, 9).stream()
-                .map(l -> new Line(l.file(), l.number(), l.text(), l.end(), "k-" + l.topic(), l.key())).toList();
+        List<ShippedLine> lines = ShippedLine.read(logs, 3_000, 9);
         Path db = tmp.resolve("killed.duckdb");
         Path log = tmp.resolve("stream-kill.log");
         String[] args = {"--bootstrap-server", broker.bootstrap(), "--topic", "k-envoy", "--topic", "k-squid", "--group", "kill-test",
@@ -249,7 +216,7 @@ class StreamKafkaTest {
         Process stream = streamProcess(log, args);
         try (KafkaProducer<byte[], byte[]> producer = producer()) {
             for (int w = 0; w < waves; w++) {
-                produce(producer, lines.subList(w * per, Math.min(lines.size(), (w + 1) * per)), where);
+                produce(producer, lines.subList(w * per, Math.min(lines.size(), (w + 1) * per)), "k-", where);
                 Thread.sleep(1_500);
                 if (w == 1) {
                     // query and explain are answered by the running stream
@@ -271,7 +238,7 @@ class StreamKafkaTest {
         }
         assertTrue(stream.waitFor(180, TimeUnit.SECONDS), Files.readString(log));
         assertEquals(0, stream.exitValue(), Files.readString(log));
-        assertEquals(lines.size(), count(db, "SELECT (SELECT count(*) FROM envoy_log) + (SELECT count(*) FROM squid_log) + (SELECT count(*) FROM rejects)"),
+        assertEquals(lines.size(), storedLines(db),
                 Files.readString(log));
         assertEquals(lines.size(), count(db, """
                 SELECT count(DISTINCT (source, line)) FROM (SELECT source, line FROM envoy_log UNION ALL

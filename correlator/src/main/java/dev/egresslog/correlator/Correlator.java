@@ -73,8 +73,8 @@ public final class Correlator {
 
     /**
      * How far apart the ends of one tunnel's lines can be (mesh time, once Squid's offset is
-     * removed): milliseconds between Envoy hops, an offset estimate's error (well under a second,
-     * measured) for Squid. Every stream pass reads this much more than its window.
+     * removed): milliseconds between Envoy hops, an offset estimate's error for Squid (its join
+     * window, 200–1500 ms, bounds what is accepted). Every stream pass reads this much more than its window.
      */
     public static final long SLACK_MS = 5_000;
 
