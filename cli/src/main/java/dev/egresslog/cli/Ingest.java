@@ -110,14 +110,16 @@ final class Ingest {
     Totals run(List<Source> sources) throws SQLException, InterruptedException {
         long t0 = System.nanoTime();
         LinkedBlockingQueue<Source> todo = new LinkedBlockingQueue<>();
-        long skipped = 0;
-        for (Source source : sources) {
-            if (prepare(source)) {
-                todo.add(source);
-            } else {
-                skipped++;
+        long[] skipped = {0};
+        store.inTransaction(c -> {
+            for (Source source : sources) {
+                if (prepare(source)) {
+                    todo.add(source);
+                } else {
+                    skipped[0]++;
+                }
             }
-        }
+        });
         int files = todo.size();
         List<Source> done = new ArrayList<>(todo);
         LinkedBlockingQueue<Part> parts = new LinkedBlockingQueue<>();
@@ -168,13 +170,17 @@ final class Ingest {
         }
         long records = 0;
         long rejects = 0;
+        store.inTransaction(c -> {
+            for (Source source : done) {
+                store.finishSource(source.sourceId, source.fingerprint, source.headHash, source.bytes, source.lines,
+                        source.records, source.rejects, source.kind());
+            }
+        });
         for (Source source : done) {
-            store.finishSource(source.sourceId, source.fingerprint, source.headHash, source.bytes, source.lines,
-                    source.records, source.rejects, source.kind());
             records += source.records;
             rejects += source.rejects;
         }
-        return new Totals(files, partCount, skipped, linesRead.get(), records, rejects, (System.nanoTime() - t0) / 1e9);
+        return new Totals(files, partCount, skipped[0], linesRead.get(), records, rejects, (System.nanoTime() - t0) / 1e9);
     }
 
     /** Fingerprints the input and registers it; false when the database already holds all of it. */

@@ -2,7 +2,9 @@ package dev.egresslog.cli.store;
 
 import dev.egresslog.parser.RecordColumns;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -28,13 +30,32 @@ public final class Schema {
         };
     }
 
-    private static String columns(List<? extends RecordColumns<?>> columns) {
-        return columns.stream().map(c -> "    \"" + c.name() + "\" " + sqlType(c.type())).collect(Collectors.joining(",\n"));
+    /** The columns of a log table: provenance, origin, the record's own columns, and raw when {@code withRaw}. */
+    static List<StagedTable.Column> logColumns(List<? extends RecordColumns<?>> record, boolean withRaw) {
+        List<StagedTable.Column> columns = new ArrayList<>();
+        columns.add(new StagedTable.Column("source_id", "INTEGER"));
+        for (RecordColumns<?> c : RecordColumns.ORIGIN) {
+            columns.add(new StagedTable.Column(c.name(), sqlType(c.type())));
+        }
+        for (RecordColumns<?> c : record) {
+            columns.add(new StagedTable.Column(c.name(), sqlType(c.type())));
+        }
+        if (withRaw) {
+            columns.add(new StagedTable.Column("raw", "VARCHAR"));
+        }
+        return columns;
     }
 
-    /** Origin columns except source and line, which every log table has first. */
-    private static String originColumns() {
-        return columns(RecordColumns.ORIGIN.stream().filter(c -> !c.name().equals("source") && !c.name().equals("line")).toList());
+    static final List<StagedTable.Column> ENVOY_LOG = logColumns(RecordColumns.ENVOY, true);
+    static final List<StagedTable.Column> SQUID_LOG = logColumns(RecordColumns.SQUID, true);
+    static final List<StagedTable.Column> REJECTS = logColumns(RecordColumns.REJECT, false);
+
+    private static final Set<String> REQUIRED = Set.of("source_id", "source", "line");
+
+    private static String createTable(String name, List<StagedTable.Column> columns) {
+        return "CREATE TABLE IF NOT EXISTS " + name + " (\n" + columns.stream()
+                .map(c -> "    \"" + c.name() + "\" " + c.type() + (REQUIRED.contains(c.name()) ? " NOT NULL" : ""))
+                .collect(Collectors.joining(",\n")) + ")";
     }
 
     static List<String> ddl() {
@@ -57,12 +78,9 @@ public final class Schema {
                     proxy_address VARCHAR,
                     clock_offset_ms BIGINT,
                     added_at TIMESTAMP)""",
-                "CREATE TABLE IF NOT EXISTS envoy_log (\n    source_id INTEGER NOT NULL,\n    source VARCHAR NOT NULL,\n"
-                        + "    line BIGINT NOT NULL,\n" + originColumns() + ",\n" + columns(RecordColumns.ENVOY) + ",\n    raw VARCHAR)",
-                "CREATE TABLE IF NOT EXISTS squid_log (\n    source_id INTEGER NOT NULL,\n    source VARCHAR NOT NULL,\n"
-                        + "    line BIGINT NOT NULL,\n" + originColumns() + ",\n" + columns(RecordColumns.SQUID) + ",\n    raw VARCHAR)",
-                "CREATE TABLE IF NOT EXISTS rejects (\n    source_id INTEGER NOT NULL,\n    source VARCHAR NOT NULL,\n"
-                        + "    line BIGINT NOT NULL,\n" + originColumns() + ",\n" + columns(RecordColumns.REJECT) + ")",
+                createTable("envoy_log", ENVOY_LOG),
+                createTable("squid_log", SQUID_LOG),
+                createTable("rejects", REJECTS),
                 // stream: the next offset of each partition, written in the transaction of its records
                 """
                 CREATE TABLE IF NOT EXISTS kafka_offsets (
