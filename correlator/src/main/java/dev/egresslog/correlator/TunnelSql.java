@@ -33,7 +33,7 @@ final class TunnelSql {
                 WHERE s.role = 'sidecar' AND s.hid NOT IN (SELECT shid FROM sg_match)
                   AND (pq.qhid IS NOT NULL OR s.dla IN (SELECT addr FROM proxies) OR s.uh IN (SELECT addr FROM proxies))
                 UNION ALL
-                SELECT NULL, NULL, q.hid FROM sq q WHERE q.hid NOT IN (SELECT qhid FROM pq_match)""");
+                SELECT NULL, NULL, q.hid FROM sq_mesh q WHERE q.hid NOT IN (SELECT qhid FROM pq_match)""");
     }
 
     /**
