@@ -195,6 +195,7 @@ final class StreamCommand implements Callable<Integer> {
                 lastCommit = LocalTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
                 passes.pending = true;
             }
+            passes.behind = lag(c) > BEHIND_RECORDS;
             if (passes.due()) {
                 passes.run();
             }
@@ -290,6 +291,9 @@ final class StreamCommand implements Callable<Integer> {
     }
 
     /** Correlation passes over the recent lines: each rebuilds the rows that are not final yet. */
+    /** Records waiting in Kafka above which the stream is reading a backlog. */
+    private static final long BEHIND_RECORDS = 5_000;
+
     private final class Passes {
         /** More late ranges than this are merged into one. */
         private static final int MAX_LATE_RANGES = 32;
@@ -317,8 +321,17 @@ final class StreamCommand implements Callable<Integer> {
             pending = true;
         }
 
+        /** Whether more than {@link #BEHIND_RECORDS} records wait in Kafka. */
+        boolean behind;
+
+        /**
+         * A pass is due once the interval has passed; while records are waiting, passes also take at
+         * most a third of the time, so that a backlog is read at full speed (measured: passes every
+         * second took two thirds of the time reading 300 k records) and rows follow it in larger steps.
+         */
         boolean due() {
-            return pending && System.nanoTime() - lastPass >= (long) (passIntervalSeconds * 1e9);
+            long since = System.nanoTime() - lastPass;
+            return pending && since >= (long) (passIntervalSeconds * 1e9) && (!behind || since >= (long) (2 * lastSeconds * 1e9));
         }
 
         void run() throws SQLException {

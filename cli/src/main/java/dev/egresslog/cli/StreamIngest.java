@@ -14,7 +14,6 @@ import org.apache.kafka.common.TopicPartition;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -164,40 +163,39 @@ final class StreamIngest {
         return new String(key, StandardCharsets.US_ASCII);
     }
 
-    /** In the records' transaction: partitions' next offsets, sources' counts, late lines. */
+    /**
+     * In the records' transaction: partitions' next offsets, sources' counts, late lines. One
+     * statement each (a statement per source took a third of the stream's time with 200 pods).
+     */
     private void bookkeeping(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("""
-                INSERT INTO kafka_offsets VALUES (?, ?, ?, now())
-                ON CONFLICT (topic, "partition") DO UPDATE SET next_offset = excluded.next_offset, committed_at = excluded.committed_at""")) {
-            for (Map.Entry<TopicPartition, Long> e : nextOffsets.entrySet()) {
-                ps.setString(1, e.getKey().topic());
-                ps.setInt(2, e.getKey().partition());
-                ps.setLong(3, e.getValue());
-                ps.executeUpdate();
+        try (Statement s = c.createStatement()) {
+            if (!nextOffsets.isEmpty()) {
+                s.execute("INSERT INTO kafka_offsets VALUES " + values(nextOffsets.entrySet(), e -> "'"
+                        + e.getKey().topic().replace("'", "''") + "', " + e.getKey().partition() + ", " + e.getValue() + ", now()")
+                        + " ON CONFLICT (topic, \"partition\") DO UPDATE"
+                        + " SET next_offset = excluded.next_offset, committed_at = excluded.committed_at");
+            }
+            if (!sourceCounts.isEmpty()) {
+                s.execute("UPDATE sources SET lines = greatest(sources.lines, v.lines), records = sources.records + v.records,"
+                        + " rejects = sources.rejects + v.rejects, bytes = sources.bytes + v.bytes FROM (VALUES "
+                        + values(sourceCounts.entrySet(), e -> e.getKey() + ", " + e.getValue()[0] + ", " + e.getValue()[1] + ", "
+                                + e.getValue()[2] + ", " + e.getValue()[3])
+                        + ") v(source_id, lines, records, rejects, bytes) WHERE sources.source_id = v.source_id");
+            }
+            for (int from = 0; from < late.size(); from += 10_000) {
+                s.execute("INSERT INTO late_lines VALUES "
+                        + values(late.subList(from, Math.min(late.size(), from + 10_000)), e -> e[0] + ", " + e[1]));
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("""
-                UPDATE sources SET lines = greatest(lines, ?), records = records + ?, rejects = rejects + ?, bytes = bytes + ?
-                WHERE source_id = ?""")) {
-            for (Map.Entry<Integer, long[]> e : sourceCounts.entrySet()) {
-                long[] n = e.getValue();
-                ps.setLong(1, n[0]);
-                ps.setLong(2, n[1]);
-                ps.setLong(3, n[2]);
-                ps.setLong(4, n[3]);
-                ps.setInt(5, e.getKey());
-                ps.executeUpdate();
-            }
+    }
+
+    /** "(a), (b), ..." of the rows {@code row} renders. */
+    private static <T> String values(java.util.Collection<T> rows, java.util.function.Function<T, String> row) {
+        StringBuilder sql = new StringBuilder();
+        for (T t : rows) {
+            sql.append(sql.length() == 0 ? "(" : ", (").append(row.apply(t)).append(')');
         }
-        if (!late.isEmpty()) {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO late_lines VALUES (?, ?)")) {
-                for (long[] endSpread : late) {
-                    ps.setLong(1, endSpread[0]);
-                    ps.setLong(2, endSpread[1]);
-                    ps.executeUpdate();
-                }
-            }
-        }
+        return sql.toString();
     }
 
     void close() throws SQLException {
