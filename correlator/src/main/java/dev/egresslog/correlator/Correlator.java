@@ -1,5 +1,8 @@
 package dev.egresslog.correlator;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -54,6 +57,10 @@ public final class Correlator {
     private final Consumer<String> progress;
     /** The lines a streaming pass looks at, or null to rebuild everything. */
     private Window window;
+    /** The database file's catalog name, and its tunnels table by full name (work tables come first in the search path). */
+    private String catalog;
+    private String tunnels;
+    private String fileSearchPath;
 
     /**
      * What one pass of a stream looks at: the lines that ended since {@code horizonMs} (mesh
@@ -96,21 +103,32 @@ public final class Correlator {
      */
     public Result run(Window window) throws SQLException {
         this.window = window;
-        // Intermediate tables live in a schema of the database file, not in TEMP (which DuckDB keeps
-        // in memory): so they are evicted to disk like any table, and memory stays within the limit.
-        exec("DROP SCHEMA IF EXISTS egresslog_work CASCADE");
-        exec("CREATE SCHEMA egresslog_work");
-        exec("SET schema = 'egresslog_work'");
-        exec("SET search_path = 'egresslog_work,main'");
+        this.catalog = string("SELECT current_database()");
+        this.tunnels = quoteIdentifier(catalog) + ".main.tunnels";
+        this.fileSearchPath = quoteIdentifier(catalog) + ".main";
+        // Intermediate tables live in a database attached for the run. A stream pass's window is
+        // small: in memory, its 60 statements write nothing to disk (passes took half the time).
+        // A trace keeps them in a file of their own (DB.work), evicted to disk like any table, so
+        // memory stays within the limit (an in-memory one ran out of memory on 1 M tunnels).
+        exec("DROP SCHEMA IF EXISTS " + quoteIdentifier(catalog) + ".egresslog_work CASCADE"); // left by versions before 0.2
+        exec("DETACH DATABASE IF EXISTS egresslog_work");
+        String dbPath = string("SELECT path FROM duckdb_databases() WHERE database_name = current_database()");
+        boolean keep = System.getenv("EGRESSLOG_KEEP_WORK") != null;
+        Path workFile = dbPath == null || (window != null && !keep) ? null : Path.of(dbPath + ".work");
+        if (workFile != null) {
+            deleteWorkFile(workFile);
+        }
+        exec("ATTACH '" + (workFile == null ? ":memory:" : workFile.toString().replace("'", "''")) + "' AS egresslog_work");
+        useWork();
         try {
             correlate();
         } finally {
-            exec("SET schema = 'main'");
-            exec("SET search_path = 'main'");
+            useFile();
         }
         Result result = result();
-        if (System.getenv("EGRESSLOG_KEEP_WORK") == null) {
-            exec("DROP SCHEMA IF EXISTS egresslog_work CASCADE");
+        exec("DETACH DATABASE IF EXISTS egresslog_work");
+        if (workFile != null && !keep) {
+            deleteWorkFile(workFile);
         }
         return result;
     }
@@ -128,10 +146,49 @@ public final class Correlator {
         drop("sg_address", "sg_cand", "pq_cand", "pq_scored", "e_rank", "q_rank", "rank_shift", "offset_pairs", "sq");
         stage("building tunnels", this::tunnels);
         if (window == null) {
-            Views.create(connection);
+            createViews();
             updateSources();
         } else {
             merge();
+        }
+    }
+
+    private static void deleteWorkFile(Path work) throws SQLException {
+        try {
+            Files.deleteIfExists(work);
+            Files.deleteIfExists(Path.of(work + ".wal"));
+        } catch (IOException e) {
+            throw new SQLException("cannot delete " + work + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Unqualified names find work tables first, then the file's (envoy_log, sources, ...); new tables go to work. */
+    private void useWork() throws SQLException {
+        exec("SET search_path = 'egresslog_work.main," + fileSearchPath.replace("'", "''") + "'");
+    }
+
+    private void useFile() throws SQLException {
+        exec("SET search_path = '" + fileSearchPath.replace("'", "''") + "'");
+    }
+
+    /** The views are created in, and refer to, the file alone. */
+    private void createViews() throws SQLException {
+        useFile();
+        try {
+            Views.create(connection);
+        } finally {
+            useWork();
+        }
+    }
+
+    private static String quoteIdentifier(String name) {
+        return '"' + name.replace("\"", "\"\"") + '"';
+    }
+
+    private String string(String sql) throws SQLException {
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 
@@ -165,7 +222,7 @@ public final class Correlator {
 
     private void drop(String... tables) throws SQLException {
         for (String table : tables) {
-            exec("DROP TABLE IF EXISTS egresslog_work." + table);
+            exec("DROP TABLE IF EXISTS egresslog_work.main." + table);
         }
     }
 
@@ -248,27 +305,28 @@ public final class Correlator {
         String near = "end_time >= " + epochMs(window.horizonMs() - 2 * SLACK_MS) + lateRanges("end_time", 2 * SLACK_MS);
         exec("""
                 CREATE OR REPLACE TABLE settled AS
-                SELECT sidecar_source_id::BIGINT * %1$s + sidecar_line AS hid FROM main.tunnels
+                SELECT sidecar_source_id::BIGINT * %1$s + sidecar_line AS hid FROM %3$s
                 WHERE final AND sidecar_line IS NOT NULL AND (%2$s)
                 UNION ALL
-                SELECT gateway_source_id::BIGINT * %1$s + gateway_line FROM main.tunnels
+                SELECT gateway_source_id::BIGINT * %1$s + gateway_line FROM %3$s
                 WHERE final AND gateway_line IS NOT NULL AND (%2$s)
                 UNION ALL
-                SELECT squid_source_id::BIGINT * %1$s + squid_line FROM main.tunnels
+                SELECT squid_source_id::BIGINT * %1$s + squid_line FROM %3$s
                 WHERE final AND squid_line IS NOT NULL AND (%2$s)
-                """.formatted(HID, near));
+                """.formatted(HID, near, tunnels));
     }
 
     private boolean tunnelsHaveFinal() throws SQLException {
         return count("""
                 SELECT count(*) FROM duckdb_columns()
-                WHERE schema_name = 'main' AND table_name = 'tunnels' AND column_name = 'final'""") > 0;
+                WHERE database_name = '%s' AND schema_name = 'main' AND table_name = 'tunnels'
+                  AND column_name = 'final'""".formatted(catalog.replace("'", "''"))) > 0;
     }
 
     /** Rows around a late line are made again with it: they stop being final. */
     private void unsettleLate() throws SQLException {
         if (!window.lateRanges().isEmpty()) {
-            exec("UPDATE main.tunnels SET final = false WHERE final AND (false" + lateRanges("end_time", SLACK_MS) + ")");
+            exec("UPDATE " + tunnels + " SET final = false WHERE final AND (false" + lateRanges("end_time", SLACK_MS) + ")");
         }
     }
 
@@ -446,7 +504,7 @@ public final class Correlator {
                 FROM sq LEFT JOIN source_offset o USING (source_id)
                         LEFT JOIN hour_offset h ON h.source_id = sq.source_id AND h.hour = sq.t0 // 3600000
                         -- what an earlier run learned, for a source with no certain pair this time
-                        LEFT JOIN main.sources src ON src.source_id = sq.source_id
+                        LEFT JOIN sources src ON src.source_id = sq.source_id
                 """);
     }
 
@@ -683,7 +741,7 @@ public final class Correlator {
             exec(statement);
         }
         long slices = Math.max(1, (count("SELECT count(*) FROM chains") + TUNNELS_PER_SLICE - 1) / TUNNELS_PER_SLICE);
-        String table = window == null ? "main.tunnels" : "new_tunnels";
+        String table = window == null ? tunnels : "new_tunnels";
         long finalBefore = window == null ? Long.MAX_VALUE : window.finalBeforeMs();
         for (long k = 0; k < slices; k++) {
             for (String statement : TunnelSql.slice(CONNECT_FAILURE_FLAGS, k, slices, k == 0, table, finalBefore, options.maxSkewMs())) {
@@ -701,12 +759,12 @@ public final class Correlator {
         exec("BEGIN TRANSACTION");
         try {
             if (existed) {
-                exec("DELETE FROM main.tunnels WHERE NOT final");
-                exec("INSERT INTO main.tunnels BY NAME SELECT * FROM new_tunnels");
+                exec("DELETE FROM " + tunnels + " WHERE NOT final");
+                exec("INSERT INTO " + tunnels + " BY NAME SELECT * FROM new_tunnels");
             } else {
-                exec("CREATE OR REPLACE TABLE main.tunnels AS SELECT * FROM new_tunnels");
+                exec("CREATE OR REPLACE TABLE " + tunnels + " AS SELECT * FROM new_tunnels");
             }
-            Views.create(connection);
+            createViews();
             updateSources();
             exec("COMMIT");
         } catch (SQLException e) {
@@ -758,7 +816,7 @@ public final class Correlator {
         List<String> offsets = new ArrayList<>();
         try (Statement s = connection.createStatement();
              ResultSet rs = s.executeQuery("""
-                     SELECT s.path, o.offset_ms, o.support FROM egresslog_work.source_offset o JOIN main.sources s USING (source_id) ORDER BY s.path""")) {
+                     SELECT s.path, o.offset_ms, o.support FROM egresslog_work.main.source_offset o JOIN main.sources s USING (source_id) ORDER BY s.path""")) {
             while (rs.next()) {
                 offsets.add(String.format("%s: %+.3f s (from %d certain pairs)", rs.getString(1), rs.getLong(2) / 1000.0, rs.getLong(3)));
             }

@@ -119,7 +119,7 @@ final class TunnelSql {
                 LEFT JOIN slice_side s ON s.hid = c.shid
                 LEFT JOIN slice_gate g ON g.hid = c.ghid
                 LEFT JOIN slice_squid q ON q.hid = c.qhid
-                LEFT JOIN main.sources qs ON qs.source_id = q.source_id
+                LEFT JOIN sources qs ON qs.source_id = q.source_id
                 LEFT JOIN sg_match m1 ON m1.shid = c.shid AND m1.ghid = c.ghid
                 LEFT JOIN pq_match m2 ON m2.qhid = c.qhid AND m2.ehid = coalesce(c.ghid, c.shid)
                 """;
