@@ -48,9 +48,11 @@ public final class Values {
      * in place; other ISO forms (offsets, more or fewer fraction digits) go through java.time.
      */
     public static long isoMillis(String line, int start, int end, String what) throws FieldException {
-        if (end - start == 24 && line.charAt(start + 23) == 'Z' && line.charAt(start + 19) == '.'
+        // UTC with 1-9 fraction digits: Envoy's ms, and the ns of CRI, kubectl --timestamps and Fluent Bit
+        int fraction = end - start - 21;
+        if (fraction >= 1 && fraction <= 9 && line.charAt(end - 1) == 'Z' && line.charAt(start + 19) == '.'
                 && line.charAt(start + 10) == 'T') {
-            long fast = fastIso(line, start);
+            long fast = fastIso(line, start, fraction);
             if (fast >= 0) {
                 return fast;
             }
@@ -67,14 +69,21 @@ public final class Values {
         }
     }
 
-    private static long fastIso(String s, int p) {
+    /** Epoch ms of "yyyy-MM-ddTHH:mm:ss." + {@code fraction} digits + "Z" at p (truncated to ms, as java.time does), or -1. */
+    private static long fastIso(String s, int p, int fraction) {
         int year = digits(s, p, 4);
         int month = digits(s, p + 5, 2);
         int day = digits(s, p + 8, 2);
         int hour = digits(s, p + 11, 2);
         int minute = digits(s, p + 14, 2);
         int second = digits(s, p + 17, 2);
-        int millis = digits(s, p + 20, 3);
+        int millis = digits(s, p + 20, Math.min(3, fraction));
+        for (int i = fraction; i < 3; i++) {
+            millis *= 10;
+        }
+        if (fraction > 3 && digits(s, p + 23, fraction - 3) < 0) {
+            return -1;
+        }
         if ((year | month | day | hour | minute | second | millis) < 0 || s.charAt(p + 4) != '-'
                 || s.charAt(p + 7) != '-' || s.charAt(p + 13) != ':' || s.charAt(p + 16) != ':'
                 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
