@@ -87,7 +87,7 @@ final class StreamCommand implements Callable<Integer> {
     long idleSeconds;
 
     @Option(names = "--pass-interval", paramLabel = "SECONDS", defaultValue = "1",
-            description = "Least time between correlation passes (default: ${DEFAULT-VALUE}).")
+            description = "Least time between correlation passes; while a backlog waits, passes also take at most a third of the time (default: ${DEFAULT-VALUE}).")
     double passIntervalSeconds;
 
     @Option(names = "--exit-when-idle", paramLabel = "SECONDS",
