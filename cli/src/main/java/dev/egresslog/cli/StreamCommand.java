@@ -290,10 +290,10 @@ final class StreamCommand implements Callable<Integer> {
         }
     }
 
-    /** Correlation passes over the recent lines: each rebuilds the rows that are not final yet. */
     /** Records waiting in Kafka above which the stream is reading a backlog. */
     private static final long BEHIND_RECORDS = 5_000;
 
+    /** Correlation passes over the recent lines: each rebuilds the rows that are not final yet. */
     private final class Passes {
         /** More late ranges than this are merged into one. */
         private static final int MAX_LATE_RANGES = 32;
@@ -327,7 +327,7 @@ final class StreamCommand implements Callable<Integer> {
         /**
          * A pass is due once the interval has passed; while records are waiting, passes also take at
          * most a third of the time, so that a backlog is read at full speed (measured: passes every
-         * second took two thirds of the time reading 300 k records) and rows follow it in larger steps.
+         * second took about half the time reading 300 k records) and rows follow it in larger steps.
          */
         boolean due() {
             long since = System.nanoTime() - lastPass;

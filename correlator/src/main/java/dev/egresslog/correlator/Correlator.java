@@ -110,7 +110,7 @@ public final class Correlator {
         // small: in memory, its 60 statements write nothing to disk (passes took half the time).
         // A trace keeps them in a file of their own (DB.work), evicted to disk like any table, so
         // memory stays within the limit (an in-memory one ran out of memory on 1 M tunnels).
-        exec("DROP SCHEMA IF EXISTS " + quoteIdentifier(catalog) + ".egresslog_work CASCADE"); // left by versions before 0.2
+        exec("DROP SCHEMA IF EXISTS " + quoteIdentifier(catalog) + ".egresslog_work CASCADE"); // where earlier versions kept them
         exec("DETACH DATABASE IF EXISTS egresslog_work");
         String dbPath = string("SELECT path FROM duckdb_databases() WHERE database_name = current_database()");
         boolean keep = System.getenv("EGRESSLOG_KEEP_WORK") != null;
