@@ -272,7 +272,14 @@ public final class Store implements AutoCloseable {
         /** Lists are stored comma-separated and maps as JSON text (see {@link Schema#sqlType}). */
         private static Object storable(Object v) {
             if (v instanceof List<?> list) {
-                return list.isEmpty() ? null : String.join(",", list.stream().map(String::valueOf).toList());
+                if (list.isEmpty()) {
+                    return null;
+                }
+                StringBuilder joined = new StringBuilder().append(list.get(0));
+                for (int i = 1; i < list.size(); i++) {
+                    joined.append(',').append(list.get(i));
+                }
+                return joined.toString();
             }
             if (v instanceof Map<?, ?> map) {
                 return map.isEmpty() ? null : json(map);
