@@ -26,7 +26,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Reads inputs into the database. Each worker thread takes whole files, parses them and appends
@@ -96,7 +96,8 @@ final class Ingest {
     private final int threads;
     private final boolean keepRaw;
     private final PrintWriter err;
-    private final AtomicLong linesRead = new AtomicLong();
+    /** Lines read by all workers: one counter cell per thread, as every line adds to it. */
+    private final LongAdder linesRead = new LongAdder();
 
     Ingest(Store store, ParserOptions parserOptions, int threads, boolean keepRaw, long partBytes, PrintWriter err) {
         this.store = store;
@@ -151,7 +152,7 @@ final class Ingest {
         while (!pool.awaitTermination(2, TimeUnit.SECONDS)) {
             double seconds = (System.nanoTime() - t0) / 1e9;
             err.printf("egresslog trace: %,d lines read (%,.0f lines/s), %d of %d parts of %d files done%n",
-                    linesRead.get(), linesRead.get() / seconds, partsDone.get(), partCount, files);
+                    linesRead.sum(), linesRead.sum() / seconds, partsDone.get(), partCount, files);
             err.flush();
         }
         for (Future<?> worker : workers) {
@@ -180,7 +181,7 @@ final class Ingest {
             records += source.records;
             rejects += source.rejects;
         }
-        return new Totals(files, partCount, skipped[0], linesRead.get(), records, rejects, (System.nanoTime() - t0) / 1e9);
+        return new Totals(files, partCount, skipped[0], linesRead.sum(), records, rejects, (System.nanoTime() - t0) / 1e9);
     }
 
     /** Fingerprints the input and registers it; false when the database already holds all of it. */
@@ -293,7 +294,7 @@ final class Ingest {
                 ? new LineReader(source.input.open(System.in), LineReader.DEFAULT_MAX_LINE)
                 : LineReader.range(source.input.path(), part.start(), part.end(), part.firstLine(), LineReader.DEFAULT_MAX_LINE)) {
             lastLine = InputParser.parseWithText(reader, source.input.name(), parser, (raw, parsed) -> {
-                linesRead.incrementAndGet();
+                linesRead.increment();
                 if (parsed.origin().line() <= source.skipLines) {
                     return;
                 }

@@ -304,6 +304,8 @@ final class StreamCommand implements Callable<Integer> {
         private final PrintWriter err;
         private long lastPass;
         boolean pending = true;
+        /** Whether more than {@link #BEHIND_RECORDS} records wait in Kafka. */
+        boolean behind;
         long rows;
         long open;
         double lastSeconds;
@@ -320,9 +322,6 @@ final class StreamCommand implements Callable<Integer> {
             watermarks.allIdle();
             pending = true;
         }
-
-        /** Whether more than {@link #BEHIND_RECORDS} records wait in Kafka. */
-        boolean behind;
 
         /**
          * A pass is due once the interval has passed; while records are waiting, passes also take at

@@ -18,9 +18,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Stores Kafka records: each poll's records are parsed and appended, and the next offset of each
@@ -190,7 +192,7 @@ final class StreamIngest {
     }
 
     /** "(a), (b), ..." of the rows {@code row} renders. */
-    private static <T> String values(java.util.Collection<T> rows, java.util.function.Function<T, String> row) {
+    private static <T> String values(Collection<T> rows, Function<T, String> row) {
         StringBuilder sql = new StringBuilder();
         for (T t : rows) {
             sql.append(sql.length() == 0 ? "(" : ", (").append(row.apply(t)).append(')');

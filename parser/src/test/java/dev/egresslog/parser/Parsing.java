@@ -19,11 +19,7 @@ final class Parsing {
     }
 
     static EnvoyRecord envoy(LogParser parser, String line) {
-        ParsedLine parsed = parser.parse(line, "test.log", 1);
-        if (parsed instanceof Reject r) {
-            fail("rejected: " + r.message() + "\n  " + line);
-        }
-        return assertInstanceOf(EnvoyRecord.class, parsed);
+        return parsed(parser, line, EnvoyRecord.class);
     }
 
     static SquidRecord squid(String line) {
@@ -31,11 +27,15 @@ final class Parsing {
     }
 
     static SquidRecord squid(LogParser parser, String line) {
+        return parsed(parser, line, SquidRecord.class);
+    }
+
+    private static <T extends ParsedLine> T parsed(LogParser parser, String line, Class<T> kind) {
         ParsedLine parsed = parser.parse(line, "test.log", 1);
         if (parsed instanceof Reject r) {
             fail("rejected: " + r.message() + "\n  " + line);
         }
-        return assertInstanceOf(SquidRecord.class, parsed);
+        return assertInstanceOf(kind, parsed);
     }
 
     static Reject reject(String line) {

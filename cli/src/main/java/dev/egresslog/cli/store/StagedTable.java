@@ -119,14 +119,9 @@ final class StagedTable implements AutoCloseable {
 
     private boolean packable(Object[] values) {
         for (int i = 0; i < columns.size(); i++) {
-            if (columns.get(i).packed() && values[i] != null) {
-                String s = (String) values[i];
-                for (int k = 0; k < s.length(); k++) {
-                    char ch = s.charAt(k);
-                    if (ch == SEPARATOR || ch == EMPTY) {
-                        return false;
-                    }
-                }
+            if (columns.get(i).packed() && values[i] instanceof String s
+                    && (s.indexOf(SEPARATOR) >= 0 || s.indexOf(EMPTY) >= 0)) {
+                return false;
             }
         }
         return true;

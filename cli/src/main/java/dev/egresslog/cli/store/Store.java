@@ -47,7 +47,8 @@ public final class Store implements AutoCloseable {
                 }
                 s.execute("SET preserve_insertion_order = false");
                 // trace and stream commit many times; checkpointing every 16 MB of WAL (the default)
-                // cost correlation a sixth of its time on a 1 M-tunnel set (measured)
+                // cost correlation a sixth of its time on a 1 M-tunnel set (measured while its work
+                // tables still lived in this file)
                 s.execute("SET checkpoint_threshold = '256MB'");
             }
             Store store = new Store(c, path);
@@ -106,9 +107,9 @@ public final class Store implements AutoCloseable {
 
     /**
      * Runs {@code work} on this connection in one transaction: one commit (one sync of the file)
-     * instead of one per statement, which is what made registering 150 inputs take a second.
+     * instead of one per statement.
      */
-    public void inTransaction(LogAppender.InTransaction work) throws SQLException {
+    public void inTransaction(InTransaction work) throws SQLException {
         connection.setAutoCommit(false);
         try {
             work.run(connection);
@@ -119,6 +120,11 @@ public final class Store implements AutoCloseable {
         } finally {
             connection.setAutoCommit(true);
         }
+    }
+
+    /** Work done on a connection inside a transaction, before it commits. */
+    public interface InTransaction {
+        void run(Connection connection) throws SQLException;
     }
 
     /** What the database already holds of an input with this fingerprint. */
@@ -138,11 +144,8 @@ public final class Store implements AutoCloseable {
 
     private List<Known> find(String where, Object... parameters) throws SQLException {
         List<Known> found = new java.util.ArrayList<>();
-        try (PreparedStatement ps = connection.prepareStatement(
-                "SELECT source_id, path, bytes, lines, head_hash FROM sources WHERE " + where + " ORDER BY bytes DESC")) {
-            for (int i = 0; i < parameters.length; i++) {
-                ps.setObject(i + 1, parameters[i]);
-            }
+        try (PreparedStatement ps = prepare(
+                "SELECT source_id, path, bytes, lines, head_hash FROM sources WHERE " + where + " ORDER BY bytes DESC", parameters)) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     found.add(new Known(rs.getInt(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getString(5)));
@@ -159,49 +162,45 @@ public final class Store implements AutoCloseable {
             rs.next();
             id = rs.getInt(1);
         }
-        try (PreparedStatement ps = connection.prepareStatement(
-                "INSERT INTO sources (source_id, path, fingerprint, head_hash, bytes, lines, records, rejects, forced_role, added_at) "
-                        + "VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?, now())")) {
-            ps.setInt(1, id);
-            ps.setString(2, sourcePath);
-            ps.setString(3, fingerprint);
-            ps.setString(4, headHash);
-            ps.setLong(5, bytes);
-            ps.setString(6, forcedRole);
-            ps.executeUpdate();
-        }
+        update("INSERT INTO sources (source_id, path, fingerprint, head_hash, bytes, lines, records, rejects, forced_role, added_at) "
+                + "VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?, now())", id, sourcePath, fingerprint, headHash, bytes, forcedRole);
         return id;
     }
 
     /** Records the totals of a source after its lines are stored; a grown source keeps its id and gets the new fingerprint. */
     public void finishSource(int id, String fingerprint, String headHash, long bytes, long lines, long records, long rejects,
                              String kind) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(
-                "UPDATE sources SET fingerprint = ?, head_hash = ?, bytes = ?, lines = ?, records = records + ?, "
-                        + "rejects = rejects + ?, kind = coalesce(?, kind) WHERE source_id = ?")) {
-            ps.setString(1, fingerprint);
-            ps.setString(2, headHash);
-            ps.setLong(3, bytes);
-            ps.setLong(4, lines);
-            ps.setLong(5, records);
-            ps.setLong(6, rejects);
-            ps.setString(7, kind);
-            ps.setInt(8, id);
-            ps.executeUpdate();
-        }
+        update("UPDATE sources SET fingerprint = ?, head_hash = ?, bytes = ?, lines = ?, records = records + ?, "
+                + "rejects = rejects + ?, kind = coalesce(?, kind) WHERE source_id = ?",
+                fingerprint, headHash, bytes, lines, records, rejects, kind, id);
     }
 
     public void setForcedRole(int sourceId, String role) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement("UPDATE sources SET forced_role = ? WHERE source_id = ?")) {
-            ps.setString(1, role);
-            ps.setInt(2, sourceId);
+        update("UPDATE sources SET forced_role = ? WHERE source_id = ?", role, sourceId);
+    }
+
+    private PreparedStatement prepare(String sql, Object... parameters) throws SQLException {
+        PreparedStatement ps = connection.prepareStatement(sql);
+        try {
+            for (int i = 0; i < parameters.length; i++) {
+                ps.setObject(i + 1, parameters[i]);
+            }
+        } catch (SQLException e) {
+            ps.close();
+            throw e;
+        }
+        return ps;
+    }
+
+    private void update(String sql, Object... parameters) throws SQLException {
+        try (PreparedStatement ps = prepare(sql, parameters)) {
             ps.executeUpdate();
         }
     }
 
     /**
      * Appenders for the three log tables on a connection of their own, so that several threads
-     * can append at once; rows are visible after {@link LogAppender#close()}.
+     * can append at once; rows are visible after {@link LogAppender#commit} or {@link LogAppender#close()}.
      *
      * @param keepRaw whether to store each line's text (for explain when the files are gone)
      */
@@ -295,11 +294,6 @@ public final class Store implements AutoCloseable {
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                 throw new IllegalStateException(e);
             }
-        }
-
-        /** Work done in the transaction of the appended rows, before it commits. */
-        public interface InTransaction {
-            void run(Connection connection) throws SQLException;
         }
 
         /**
