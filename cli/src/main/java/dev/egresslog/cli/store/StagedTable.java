@@ -25,8 +25,13 @@ import java.util.List;
 final class StagedTable implements AutoCloseable {
     private static final char SEPARATOR = '\u001f';
     private static final char EMPTY = '\u001e';
-    /** Rows staged before they are moved, so the staging table stays small (about 30 MB). */
-    private static final int BATCH = 100_000;
+    /**
+     * Rows staged before they are moved: four of DuckDB's row groups (122,880 rows each), so the
+     * move's insert runs on every core (it splits work by row group). Measured on the 1 M-tunnel
+     * set: moves took 18 s of thread time at 100 k rows, 9 s at this size; the staging table holds
+     * about 100 MB and spills within DuckDB's memory limit.
+     */
+    private static final int BATCH = 491_520;
 
     /** A column of the file table and how its Java value is appended. */
     record Column(String name, String type) {
