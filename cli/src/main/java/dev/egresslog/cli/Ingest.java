@@ -27,6 +27,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 /**
  * Reads inputs into the database. Each worker thread takes whole files, parses them and appends
@@ -77,6 +78,9 @@ final class Ingest {
 
     /** What one worker reads at a time: a whole input, or a byte range of a large plain file. */
     private record Part(Source source, long start, long end, long firstLine) {
+        /** Tells a worker that no part follows. */
+        static final Part END = new Part(null, 0, 0, 0);
+
         boolean whole() {
             return end < 0;
         }
@@ -123,24 +127,37 @@ final class Ingest {
         });
         int files = todo.size();
         List<Source> done = new ArrayList<>(todo);
-        LinkedBlockingQueue<Part> parts = new LinkedBlockingQueue<>();
-        for (Source source : todo) {
-            parts.addAll(split(source));
-        }
-        int workerCount = Math.min(threads, Math.max(1, parts.size()));
-        ExecutorService pool = Executors.newFixedThreadPool(workerCount, r -> {
+        int workerCount = files == 0 ? 0 : threads;
+        ExecutorService pool = Executors.newFixedThreadPool(workerCount + 1, r -> {
             Thread t = new Thread(r, "egresslog-ingest");
             t.setDaemon(true);
             return t;
         });
+        // The parts are found while the workers read (cutting a large file means counting its lines).
+        LinkedBlockingQueue<Part> parts = new LinkedBlockingQueue<>();
+        AtomicInteger partCount = new AtomicInteger();
         List<Future<?>> workers = new ArrayList<>();
-        int partCount = parts.size();
+        workers.add(pool.submit(() -> {
+            try {
+                for (Source source : todo) {
+                    split(source, part -> {
+                        partCount.incrementAndGet();
+                        parts.add(part);
+                    });
+                }
+            } finally {
+                for (int i = 0; i < workerCount; i++) {
+                    parts.add(Part.END);
+                }
+            }
+            return null;
+        }));
         AtomicInteger partsDone = new AtomicInteger();
         for (int i = 0; i < workerCount; i++) {
             workers.add(pool.submit(() -> {
                 try (Store.LogAppender appender = store.appender(keepRaw)) {
                     Part part;
-                    while ((part = parts.poll()) != null) {
+                    while ((part = parts.take()) != Part.END) {
                         read(part, appender);
                         partsDone.incrementAndGet();
                     }
@@ -152,7 +169,7 @@ final class Ingest {
         while (!pool.awaitTermination(2, TimeUnit.SECONDS)) {
             double seconds = (System.nanoTime() - t0) / 1e9;
             err.printf("egresslog trace: %,d lines read (%,.0f lines/s), %d of %d parts of %d files done%n",
-                    linesRead.sum(), linesRead.sum() / seconds, partsDone.get(), partCount, files);
+                    linesRead.sum(), linesRead.sum() / seconds, partsDone.get(), partCount.get(), files);
             err.flush();
         }
         for (Future<?> worker : workers) {
@@ -181,7 +198,7 @@ final class Ingest {
             records += source.records;
             rejects += source.rejects;
         }
-        return new Totals(files, partCount, skipped[0], linesRead.sum(), records, rejects, (System.nanoTime() - t0) / 1e9);
+        return new Totals(files, partCount.get(), skipped[0], linesRead.sum(), records, rejects, (System.nanoTime() - t0) / 1e9);
     }
 
     /** Fingerprints the input and registers it; false when the database already holds all of it. */
@@ -247,19 +264,20 @@ final class Ingest {
 
     /**
      * The parts of an input: large plain files are cut at line starts about every partBytes, with
-     * the number of their first line counted on the way (one pass over the bytes).
+     * the number of their first line counted on the way (one pass over the bytes). Each part goes
+     * to {@code parts} as soon as it is found.
      */
-    private List<Part> split(Source source) {
+    private void split(Source source, Consumer<Part> parts) {
         if (threads < 2 || source.input.isStdin() || source.bytes <= partBytes || source.gzip) {
-            return List.of(new Part(source, 0, -1, 1));
+            parts.accept(new Part(source, 0, -1, 1));
+            return;
         }
-        List<Part> parts = new ArrayList<>();
+        long partStart = 0;
+        long partFirstLine = 1;
         try (InputStream in = Files.newInputStream(source.input.path())) {
             byte[] buffer = new byte[1 << 16];
             long position = 0;
             long lines = 0;
-            long partStart = 0;
-            long partFirstLine = 1;
             long nextCut = partBytes;
             int n;
             while ((n = in.read(buffer)) > 0) {
@@ -268,7 +286,7 @@ final class Ingest {
                         lines++;
                         long lineStart = position + i + 1;
                         if (lineStart >= nextCut && lineStart < source.bytes) {
-                            parts.add(new Part(source, partStart, lineStart, partFirstLine));
+                            parts.accept(new Part(source, partStart, lineStart, partFirstLine));
                             partStart = lineStart;
                             partFirstLine = lines + 1;
                             nextCut = lineStart + partBytes;
@@ -277,11 +295,11 @@ final class Ingest {
                 }
                 position += n;
             }
-            parts.add(new Part(source, partStart, source.bytes, partFirstLine));
+            parts.accept(new Part(source, partStart, source.bytes, partFirstLine));
         } catch (IOException e) {
-            return List.of(new Part(source, 0, -1, 1));
+            // the rest as one part: its reader meets the error and stores it as a reject
+            parts.accept(new Part(source, partStart, source.bytes, partFirstLine));
         }
-        return parts;
     }
 
     /** Parses one part of an input and appends every line's record or reject. */
