@@ -7,6 +7,7 @@ import dev.egresslog.parser.ParserOptions;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -28,6 +29,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,8 +75,8 @@ final class StreamCommand implements Callable<Integer> {
     List<String> consumerProperties = new ArrayList<>();
 
     @Option(names = "--from-beginning",
-            description = "Partitions the database has no offset for start at their beginning (default: at the "
-                    + "group's committed offset, else at the end).")
+            description = "Partitions that neither the database nor the group has an offset for start at their "
+                    + "beginning (default: at the end).")
     boolean fromBeginning;
 
     @Option(names = "--lateness", paramLabel = "SECONDS", defaultValue = "30",
@@ -102,6 +104,8 @@ final class StreamCommand implements Callable<Integer> {
     CorrelationOptions correlation;
 
     private volatile boolean stopping;
+    /** What a rebalance callback met, thrown after the poll that ran it. */
+    private SQLException listenerError;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
 
     @Override
@@ -153,23 +157,30 @@ final class StreamCommand implements Callable<Integer> {
 
     private void consume(KafkaConsumer<byte[], byte[]> c, KafkaSettings settings, List<String> topicNames, StreamIngest ingest,
                          Passes passes, PrintWriter err) throws SQLException {
-        Map<TopicPartition, Long> stored = ingest.storedOffsets();
         onSignals();
         c.subscribe(topicNames, new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
-                // every polled record is stored and committed before the next poll: nothing to flush
+                // the records in hand are stored before another instance may read their partitions
+                try {
+                    Map<TopicPartition, OffsetAndMetadata> offsets = ingest.commit();
+                    if (!offsets.isEmpty()) {
+                        passes.pending = true;
+                        c.commitSync(offsets);
+                    }
+                } catch (SQLException e) {
+                    listenerError = e;
+                } catch (KafkaException e) {
+                    // the group's offsets only serve lag monitoring and hand-overs; the database has the records
+                }
             }
 
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
-                for (TopicPartition tp : assigned) {
-                    Long next = stored.get(tp);
-                    if (next != null) {
-                        c.seek(tp, next);
-                    } else if (fromBeginning) {
-                        c.seekToBeginning(List.of(tp));
-                    }
+                try {
+                    resume(c, ingest.storedOffsets(), assigned, err);
+                } catch (SQLException e) {
+                    listenerError = e;
                 }
             }
         });
@@ -187,16 +198,23 @@ final class StreamCommand implements Callable<Integer> {
             } catch (KafkaException e) {
                 throw new UserException("Kafka: " + settings.redact(KafkaSettings.rootMessage(e)), ExitCodes.FAILURE);
             }
+            if (listenerError != null) {
+                throw listenerError;
+            }
             long now = System.nanoTime();
             if (!records.isEmpty()) {
-                var offsets = ingest.store(records);
-                c.commitAsync(offsets, null);
+                ingest.add(records);
                 lastRecordAt = now;
+            }
+            passes.behind = lag(c) > BEHIND_RECORDS;
+            // Reading a backlog, records are stored in larger transactions (a move of many rows runs
+            // on every core); caught up, each poll's records are stored at once (latency first).
+            if (ingest.pending() > 0 && (!passes.behind || records.isEmpty() || ingest.pending() >= BACKLOG_COMMIT_RECORDS)) {
+                c.commitAsync(ingest.commit(), null);
                 lastCommit = LocalTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
                 passes.pending = true;
             }
-            passes.behind = lag(c) > BEHIND_RECORDS;
-            if (passes.due()) {
+            if (ingest.pending() == 0 && passes.due()) {
                 passes.run();
             }
             if (now - lastReport >= 5_000_000_000L) {
@@ -214,8 +232,11 @@ final class StreamCommand implements Callable<Integer> {
                 break;
             }
         }
+        if (!ingest.commit().isEmpty()) {
+            passes.pending = true;
+        }
         try {
-            c.commitSync(Duration.ofSeconds(5));
+            c.commitSync(Duration.ofSeconds(5)); // the positions: every record read is stored now
         } catch (KafkaException e) {
             // Kafka's committed offsets only serve lag monitoring; the database holds the truth
         }
@@ -226,6 +247,31 @@ final class StreamCommand implements Callable<Integer> {
             return new KafkaConsumer<>(settings.consumer());
         } catch (KafkaException e) {
             throw new UserException("bad consumer configuration: " + settings.redact(KafkaSettings.rootMessage(e)));
+        }
+    }
+
+    /**
+     * Where each assigned partition resumes: at the offset the database holds, unless the group's
+     * committed offset is further on (another instance of the group read those records since).
+     * A partition the database does not know starts at the group's offset, else as
+     * {@code auto.offset.reset} says (earliest with --from-beginning, latest without).
+     */
+    private static void resume(KafkaConsumer<byte[], byte[]> c, Map<TopicPartition, Long> stored,
+                               Collection<TopicPartition> assigned, PrintWriter err) {
+        Map<TopicPartition, OffsetAndMetadata> committed = c.committed(new HashSet<>(assigned));
+        for (TopicPartition tp : assigned) {
+            Long db = stored.get(tp);
+            if (db == null) {
+                continue;
+            }
+            OffsetAndMetadata group = committed.get(tp);
+            if (group != null && group.offset() > db) {
+                err.printf("egresslog stream: %s resumes at the group's offset %,d: another instance read it from %,d%n",
+                        tp, group.offset(), db);
+                err.flush();
+            } else {
+                c.seek(tp, db);
+            }
         }
     }
 
@@ -292,6 +338,9 @@ final class StreamCommand implements Callable<Integer> {
 
     /** Records waiting in Kafka above which the stream is reading a backlog. */
     private static final long BEHIND_RECORDS = 5_000;
+
+    /** While a backlog is read, records stored per transaction. */
+    private static final long BACKLOG_COMMIT_RECORDS = 200_000;
 
     /** Correlation passes over the recent lines: each rebuilds the rows that are not final yet. */
     private final class Passes {

@@ -1,6 +1,7 @@
 package dev.egresslog.cli;
 
 import dev.egresslog.cli.store.Store;
+import dev.egresslog.correlator.Correlator;
 import dev.egresslog.parser.LineReader;
 import dev.egresslog.parser.LogParser;
 import dev.egresslog.parser.Origin;
@@ -25,10 +26,10 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Stores Kafka records: each poll's records are parsed and appended, and the next offset of each
- * partition is written in the same DuckDB transaction. The database is the source of truth for
- * where to resume: after a crash, a record is either stored with its offset or neither is, so
- * nothing is lost or stored twice.
+ * Stores Kafka records: polled records are parsed and appended ({@link #add}), and
+ * {@link #commit} stores them with the next offset of each partition in one DuckDB transaction.
+ * The database is the source of truth for where to resume: after a crash, a record is either
+ * stored with its offset or neither is, so nothing is lost or stored twice.
  *
  * <p>A record's provenance is its partition and offset: column {@code source} is
  * "kafka:TOPIC/PARTITION" and {@code line} the offset. Each emitter in a partition (the pod named
@@ -47,9 +48,13 @@ final class StreamIngest {
     private final Map<Integer, long[]> sourceCounts = new HashMap<>(); // lines, records, rejects, bytes
     private final Map<TopicPartition, Long> nextOffsets = new HashMap<>();
     private final Watermarks watermarks;
-    private final List<long[]> late = new ArrayList<>(); // end, spread
+    private final List<long[]> late = new ArrayList<>(); // from, to: end time ± spread
+    /** Sources first seen since the last commit: stored with the records (id, path, forced role). */
+    private final List<Object[]> newSources = new ArrayList<>();
+    private int nextSourceId;
     private final long maxSkewMs;
     private long recordsStored;
+    private long pending;
 
     StreamIngest(Store store, ParserOptions parserOptions, Map<String, String> topicRoles, Watermarks watermarks, long maxSkewMs)
             throws SQLException {
@@ -65,6 +70,12 @@ final class StreamIngest {
                 sourceIds.put(rs.getString(2), rs.getInt(1));
             }
         }
+        // this process is the database's only writer: ids are handed out here, stored at commit
+        try (Statement s = store.connection().createStatement();
+             ResultSet rs = s.executeQuery("SELECT coalesce(max(source_id), 0) + 1 FROM sources")) {
+            rs.next();
+            nextSourceId = rs.getInt(1);
+        }
     }
 
     /** The next offset of every partition the database holds. */
@@ -79,18 +90,21 @@ final class StreamIngest {
         return offsets;
     }
 
+    /** Records committed to the database. */
     long recordsStored() {
         return recordsStored;
     }
 
+    /** Records added and not committed yet. */
+    long pending() {
+        return pending;
+    }
+
     /**
-     * Parses and stores one poll's records with their partitions' next offsets, in one transaction;
-     * returns the offsets to commit to Kafka (for lag monitoring: the database decides where to resume).
+     * Parses and appends one poll's records, in the open transaction. The late check uses the
+     * final boundary as it is now: no pass may run before {@link #commit}.
      */
-    Map<TopicPartition, OffsetAndMetadata> store(ConsumerRecords<byte[], byte[]> records) throws SQLException {
-        nextOffsets.clear();
-        sourceCounts.clear();
-        late.clear();
+    void add(ConsumerRecords<byte[], byte[]> records) throws SQLException {
         long finalBefore = watermarks.finalBefore();
         long now = System.currentTimeMillis();
         for (TopicPartition tp : records.partitions()) {
@@ -110,15 +124,32 @@ final class StreamIngest {
                 // a Squid whose clock offset is not known yet could be anywhere within the largest skew
                 long spread = watermarks.placed(sourceId, parsed) ? 0 : maxSkewMs;
                 if (end != Long.MIN_VALUE && end - spread < finalBefore) {
-                    late.add(new long[] {end, spread});
+                    late.add(new long[] {end - spread, end + spread});
                 }
             }
             nextOffsets.put(tp, partition.get(partition.size() - 1).offset() + 1);
-            recordsStored += partition.size();
+            pending += partition.size();
+        }
+    }
+
+    /**
+     * Stores the records added since the last commit with their partitions' next offsets, in one
+     * transaction; returns the offsets to commit to Kafka (for lag monitoring: the database
+     * decides where to resume). Nothing to store: returns an empty map.
+     */
+    Map<TopicPartition, OffsetAndMetadata> commit() throws SQLException {
+        if (pending == 0) {
+            return Map.of();
         }
         appender.commit(this::bookkeeping);
         Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
         nextOffsets.forEach((tp, next) -> commit.put(tp, new OffsetAndMetadata(next)));
+        recordsStored += pending;
+        pending = 0;
+        newSources.clear();
+        nextOffsets.clear();
+        sourceCounts.clear();
+        late.clear();
         return commit;
     }
 
@@ -147,8 +178,9 @@ final class StreamIngest {
         String path = emitter == null ? partitionSource : partitionSource + " " + emitter;
         Integer id = sourceIds.get(path);
         if (id == null) {
-            id = store.addSource(path, path, path, 0, topicRoles.get(record.topic()));
+            id = nextSourceId++;
             sourceIds.put(path, id);
+            newSources.add(new Object[] {id, path, topicRoles.get(record.topic())});
         }
         return id;
     }
@@ -166,11 +198,17 @@ final class StreamIngest {
     }
 
     /**
-     * In the records' transaction: partitions' next offsets, sources' counts, late lines. One
-     * statement each (a statement per source took a third of the stream's time with 200 pods).
+     * In the records' transaction: new sources, partitions' next offsets, sources' counts, late
+     * ranges. One statement each (a statement per source took a third of the stream's time with
+     * 200 pods).
      */
     private void bookkeeping(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
+            if (!newSources.isEmpty()) {
+                s.execute("INSERT INTO sources (source_id, path, fingerprint, head_hash, bytes, lines, records, rejects, "
+                        + "forced_role, added_at) VALUES " + values(newSources, n -> n[0] + ", " + literal(n[1]) + ", "
+                        + literal(n[1]) + ", " + literal(n[1]) + ", 0, 0, 0, 0, " + literal(n[2]) + ", now()"));
+            }
             if (!nextOffsets.isEmpty()) {
                 s.execute("INSERT INTO kafka_offsets VALUES " + values(nextOffsets.entrySet(), e -> "'"
                         + e.getKey().topic().replace("'", "''") + "', " + e.getKey().partition() + ", " + e.getValue() + ", now()")
@@ -184,11 +222,38 @@ final class StreamIngest {
                                 + e.getValue()[2] + ", " + e.getValue()[3])
                         + ") v(source_id, lines, records, rejects, bytes) WHERE sources.source_id = v.source_id");
             }
-            for (int from = 0; from < late.size(); from += 10_000) {
-                s.execute("INSERT INTO late_lines VALUES "
-                        + values(late.subList(from, Math.min(late.size(), from + 10_000)), e -> e[0] + ", " + e[1]));
+            List<long[]> ranges = lateRanges();
+            if (!ranges.isEmpty()) {
+                // a range from..to is stored as its middle ± half its width, rounded outwards
+                s.execute("INSERT INTO late_lines VALUES " + values(ranges, r -> {
+                    long half = (r[1] - r[0] + 1) / 2;
+                    return (r[0] + half) + ", " + half;
+                }));
             }
         }
+    }
+
+    /**
+     * The late lines as few ranges: overlapping ones, and ones closer than twice the pass's slack
+     * (the pass would merge them), become one. A poll behind a Squid whose clock offset is not
+     * known yet makes a late line of nearly every record.
+     */
+    private List<long[]> lateRanges() {
+        late.sort((a, b) -> Long.compare(a[0], b[0]));
+        List<long[]> ranges = new ArrayList<>();
+        for (long[] r : late) {
+            long[] last = ranges.isEmpty() ? null : ranges.get(ranges.size() - 1);
+            if (last != null && r[0] - last[1] <= 2 * Correlator.SLACK_MS) {
+                last[1] = Math.max(last[1], r[1]);
+            } else {
+                ranges.add(new long[] {r[0], r[1]});
+            }
+        }
+        return ranges;
+    }
+
+    private static String literal(Object value) {
+        return value == null ? "NULL" : "'" + value.toString().replace("'", "''") + "'";
     }
 
     /** "(a), (b), ..." of the rows {@code row} renders. */

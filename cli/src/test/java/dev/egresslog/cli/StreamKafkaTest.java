@@ -255,6 +255,123 @@ class StreamKafkaTest {
         assertSameTunnels(fromTrace, fromStream, Files.readString(log));
     }
 
+    /**
+     * Two instances in one consumer group, each with its own database: B joins while A reads and
+     * leaves (SIGTERM) before the end, so partitions move A -> B -> A. Every record is stored in
+     * exactly one of the two databases, and neither joins lines that trace does not join (the
+     * tunnels whose lines were split between them stay partial or unjoined).
+     */
+    @Test
+    void twoInstancesInOneGroupShareThePartitionsWithoutLossDoublesOrWrongJoins() throws Exception {
+        Path sim = tmp.resolve("sim-group");
+        MeshSimulator.run(new SimulationConfig(800, 20, 16, 4, 60, 10, 0.005, 31), sim);
+        Path logs = sim.resolve("logs");
+        broker.createTopic("g-envoy", 4);
+        broker.createTopic("g-squid", 4);
+        List<ShippedLine> lines = ShippedLine.read(logs, 3_000, 13);
+        Path dbA = tmp.resolve("group-a.duckdb");
+        Path dbB = tmp.resolve("group-b.duckdb");
+        Path logA = tmp.resolve("group-a.log");
+        Path logB = tmp.resolve("group-b.log");
+        List<String> common = List.of("--bootstrap-server", broker.bootstrap(), "--topic", "g-envoy", "--topic", "g-squid",
+                "--group", "shared", "--from-beginning", "--lateness", "3", "--idle", "2");
+        List<String> argsA = new ArrayList<>(common);
+        argsA.addAll(List.of("--db", dbA.toString(), "--exit-when-idle", "6"));
+        List<String> argsB = new ArrayList<>(common);
+        argsB.addAll(List.of("--db", dbB.toString()));
+        Map<String, String> where = new HashMap<>();
+        Process a = streamProcess(logA, argsA.toArray(String[]::new));
+        Process b = null;
+        // the lines go out in waves over about 15 s while B joins and leaves
+        var producing = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            int waves = 10;
+            int per = (lines.size() + waves - 1) / waves;
+            try (KafkaProducer<byte[], byte[]> producer = producer()) {
+                for (int w = 0; w < waves; w++) {
+                    produce(producer, lines.subList(w * per, Math.min(lines.size(), (w + 1) * per)), "g-", where);
+                    Thread.sleep(1_500);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        try {
+            Thread.sleep(2_000);
+            b = streamProcess(logB, argsB.toArray(String[]::new));
+            waitForRecords(dbB, logB);
+            b.destroy(); // SIGTERM: B stores what it read and leaves the group
+            assertTrue(b.waitFor(60, TimeUnit.SECONDS), Files.readString(logB));
+            assertEquals(0, b.exitValue(), Files.readString(logB));
+            producing.get(120, TimeUnit.SECONDS);
+        } finally {
+            if (b != null && b.isAlive()) {
+                b.destroyForcibly();
+            }
+        }
+        assertTrue(a.waitFor(180, TimeUnit.SECONDS), Files.readString(logA));
+        assertEquals(0, a.exitValue(), Files.readString(logA));
+        String log = Files.readString(logA) + Files.readString(logB);
+
+        Set<String> inA = storedRecords(dbA);
+        Set<String> inB = storedRecords(dbB);
+        assertTrue(!inB.isEmpty(), "B read some partitions: " + log);
+        Set<String> both = new TreeSet<>(inA);
+        both.retainAll(inB);
+        assertTrue(both.isEmpty(), "stored by both: " + both.stream().limit(5).toList() + "\n" + log);
+        assertEquals(lines.size(), inA.size() + inB.size(), log);
+        assertTrue(Files.readString(logA).contains("resumes at the group's offset"), log);
+
+        Path traceDb = tmp.resolve("group-trace.duckdb");
+        assertEquals(0, run("trace", "--db", traceDb.toString(), logs.toString()).exit());
+        Set<String> traceJoins = joins(tunnels(traceDb, fileNames(logs)));
+        int joined = 0;
+        for (Path db : List.of(dbA, dbB)) {
+            for (String join : joins(tunnels(db, kafkaNames(where)))) {
+                joined++;
+                assertTrue(traceJoins.contains(join), "a join trace does not make: " + join + "\n" + log);
+            }
+        }
+        assertTrue(joined > 0, log);
+    }
+
+    /** The hop-to-hop links of tunnel rows: "A + B" for each two lines that one row holds. */
+    static Set<String> joins(Set<String> tunnelRows) {
+        Set<String> out = new TreeSet<>();
+        for (String row : tunnelRows) {
+            String[] f = row.split(" ");
+            for (int i = 1; i < f.length; i++) {
+                for (int j = i + 1; j < f.length; j++) {
+                    if (!f[i].equals("-") && !f[j].equals("-")) {
+                        out.add(f[i] + " + " + f[j]);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Waits until a running stream has stored records, asking it with 'egresslog query'. */
+    static void waitForRecords(Path db, Path log) throws Exception {
+        for (int attempt = 0; attempt < 150; attempt++) {
+            var query = run("query", "--db", db.toString(), "-o", "csv", "SELECT count(*) AS n FROM envoy_log");
+            if (query.exit() == 0 && Long.parseLong(query.lines().get(1).strip()) > 0) {
+                return;
+            }
+            Thread.sleep(200); // starting, not assigned yet, or nothing polled yet
+        }
+        throw new AssertionError("the stream stored nothing in 30 s: " + Files.readString(log));
+    }
+
+    /** Each stored record (parsed or rejected) as "source/line". */
+    static Set<String> storedRecords(Path db) throws Exception {
+        Set<String> out = new TreeSet<>();
+        for (var row : rows(db, "SELECT source, line FROM envoy_log UNION ALL SELECT source, line FROM squid_log "
+                + "UNION ALL SELECT source, line FROM rejects")) {
+            out.add(row.get("source") + "/" + row.get("line"));
+        }
+        return out;
+    }
+
     static void assertOneLine(ParseCommandTest.Run run, int exit, String expected) {
         assertEquals(exit, run.exit(), run.err());
         List<String> lines = run.err().lines().toList();
