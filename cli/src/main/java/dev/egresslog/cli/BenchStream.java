@@ -61,11 +61,19 @@ final class BenchStream implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--dir", paramLabel = "DIR", description = "Work directory (default: a temporary one).")
     Path dir;
 
+    @Option(names = "--soak-seconds", paramLabel = "SECONDS",
+            description = "Instead of the two runs: memory of a long run. 'stream' runs as a process of its own "
+                    + "while lines are produced at --rate for this long; its resident memory is printed every 15 s.")
+    int soakSeconds;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Path work = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("egresslog-bench-stream");
         String run = Long.toString(System.currentTimeMillis() % 10_000_000);
+        if (soakSeconds > 0) {
+            return soak(out, work, run);
+        }
 
         // 1. throughput: a backlog read from the beginning
         MeshSimulator.run(new SimulationConfig(tunnels, 300, 200, 8, 90, 40, 0.005, 42), work.resolve("sim"));
@@ -149,6 +157,71 @@ final class BenchStream implements java.util.concurrent.Callable<Integer> {
     }
 
     private record StreamRun(int exit, String err) {
+    }
+
+    /**
+     * A steady rate for a long time, 'stream' in a process of its own (as operators run it, with
+     * the heap the egresslog script gives): its resident memory must level off, not grow with
+     * the records read.
+     */
+    private int soak(PrintWriter out, Path work, String run) throws Exception {
+        int lineCount = rate * soakSeconds;
+        MeshSimulator.run(new SimulationConfig(lineCount / 3 + 1_000, 300, 200, 8, 90, 40, 0.005, 42), work.resolve("sim"));
+        List<ShippedLine> lines = ShippedLine.read(work.resolve("sim/logs"), 0, 0);
+        List<ShippedLine> steady = lines.subList(0, Math.min(lines.size(), lineCount));
+        String envoy = "egresslog-bench-" + run + "-soak-envoy";
+        String squid = "egresslog-bench-" + run + "-soak-squid";
+        createTopics(envoy, squid);
+        Path log = work.resolve("soak-stream.log");
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx384m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "stream",
+                "--bootstrap-server", bootstrap, "--topic", envoy, "--topic", squid, "--from-beginning",
+                "--group", "bench-" + envoy, "--db", work.resolve("soak.duckdb").toString()));
+        Process stream = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        out.printf("soak: %,d lines at %,d lines/s for %d s into 'stream' (pid %d, -Xmx384m); its log: %s%n",
+                steady.size(), rate, soakSeconds, stream.pid(), log);
+        out.printf("%8s %12s %10s %12s%n", "seconds", "produced", "RSS MB", "DB MB");
+        out.flush();
+        Map<String, Long> sentAt = new ConcurrentHashMap<>();
+        long t0 = System.nanoTime();
+        CompletableFuture<Void> produce = CompletableFuture.runAsync(() -> paced(steady, envoy, squid, sentAt));
+        List<long[]> samples = new ArrayList<>(); // seconds, RSS MB
+        try {
+            while (!produce.isDone() && stream.isAlive()) {
+                Thread.sleep(15_000);
+                long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+                long rss = rssMb(stream.pid());
+                samples.add(new long[] {seconds, rss});
+                out.printf("%8d %,12d %,10d %,12d%n", seconds, sentAt.size(), rss,
+                        Files.size(work.resolve("soak.duckdb")) / (1 << 20));
+                out.flush();
+            }
+        } finally {
+            stream.destroy();
+            stream.waitFor(120, TimeUnit.SECONDS);
+        }
+        produce.get();
+        if (samples.size() >= 4) {
+            List<long[]> secondHalf = samples.subList(samples.size() / 2, samples.size());
+            long max = samples.stream().mapToLong(x -> x[1]).max().orElse(-1);
+            out.printf("RSS: max %,d MB; second half of the run %,d -> %,d MB; stream exit %d%n", max,
+                    secondHalf.get(0)[1], secondHalf.get(secondHalf.size() - 1)[1], stream.exitValue());
+        }
+        return stream.exitValue() == 0 ? ExitCodes.OK : ExitCodes.FAILURE;
+    }
+
+    private static long rssMb(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            // the process ended, or not Linux
+        }
+        return -1;
     }
 
     private StreamRun runStream(Path db, String envoy, String squid, String... more) {
