@@ -336,6 +336,9 @@ final class StreamCommand implements Callable<Integer> {
         }
     }
 
+    /** EGRESSLOG_SQL_TIMING set: each pass prints its stages and SQL statements with their times (see README). */
+    private static final boolean SQL_TIMING = System.getenv("EGRESSLOG_SQL_TIMING") != null;
+
     /** Records waiting in Kafka above which the stream is reading a backlog. */
     private static final long BEHIND_RECORDS = 5_000;
 
@@ -390,7 +393,10 @@ final class StreamCommand implements Callable<Integer> {
             long horizon = Math.max(0, watermarks.finalBefore());
             long finalBefore = Math.max(0, watermarks.advance());
             List<long[]> late = lateRanges();
-            new Correlator(store.connection(), options, line -> { }).run(new Correlator.Window(horizon, finalBefore, late));
+            new Correlator(store.connection(), options, SQL_TIMING ? line -> {
+                err.println("egresslog stream: pass: " + line.strip());
+                err.flush();
+            } : line -> { }).run(new Correlator.Window(horizon, finalBefore, late));
             try (Statement s = store.connection().createStatement()) {
                 s.execute("BEGIN TRANSACTION");
                 s.execute("INSERT INTO stream_state VALUES ('final_before', " + finalBefore
