@@ -35,14 +35,19 @@ final class BenchCommand {
 
     /** Peak resident memory of this process in MB, from /proc (Linux), or -1. */
     static long peakRssMb() {
+        return memoryMb("self", "VmHWM:");
+    }
+
+    /** A memory figure of /proc/PROCESS/status in MB, or -1 (not Linux, or the process is gone). */
+    static long memoryMb(String process, String field) {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
+            for (String line : Files.readAllLines(Path.of("/proc", process, "status"))) {
+                if (line.startsWith(field)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
                 }
             }
         } catch (IOException | NumberFormatException e) {
-            // not Linux: reported as unknown
+            // reported as unknown
         }
         return -1;
     }

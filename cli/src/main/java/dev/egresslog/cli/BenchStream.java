@@ -191,10 +191,10 @@ final class BenchStream implements java.util.concurrent.Callable<Integer> {
             while (!produce.isDone() && stream.isAlive()) {
                 Thread.sleep(15_000);
                 long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
-                long rss = rssMb(stream.pid());
+                long rss = BenchCommand.memoryMb(Long.toString(stream.pid()), "VmRSS:");
                 samples.add(new long[] {seconds, rss});
-                out.printf("%8d %,12d %,10d %,12d%n", seconds, sentAt.size(), rss,
-                        Files.size(work.resolve("soak.duckdb")) / (1 << 20));
+                Path db = work.resolve("soak.duckdb");
+                out.printf("%8d %,12d %,10d %,12d%n", seconds, sentAt.size(), rss, Files.exists(db) ? Files.size(db) >> 20 : 0);
                 out.flush();
             }
         } finally {
@@ -209,19 +209,6 @@ final class BenchStream implements java.util.concurrent.Callable<Integer> {
                     secondHalf.get(0)[1], secondHalf.get(secondHalf.size() - 1)[1], stream.exitValue());
         }
         return stream.exitValue() == 0 ? ExitCodes.OK : ExitCodes.FAILURE;
-    }
-
-    private static long rssMb(long pid) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-                }
-            }
-        } catch (java.io.IOException | NumberFormatException e) {
-            // the process ended, or not Linux
-        }
-        return -1;
     }
 
     private StreamRun runStream(Path db, String envoy, String squid, String... more) {

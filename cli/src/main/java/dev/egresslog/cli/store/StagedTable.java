@@ -28,8 +28,8 @@ final class StagedTable implements AutoCloseable {
     /**
      * Rows staged before they are moved: four of DuckDB's row groups (122,880 rows each), so the
      * move's insert runs on every core (it splits work by row group). Measured on the 1 M-tunnel
-     * set: moves took 18 s of thread time at 100 k rows, 9 s at this size; the staging table holds
-     * about 100 MB and spills within DuckDB's memory limit.
+     * set: moves took 18 s of thread time at 100 k rows, 9 s at this size. The staging table
+     * then holds about 100 MB (a TEMP table: DuckDB spills it past its memory limit).
      */
     private static final int BATCH = 491_520;
 
