@@ -38,6 +38,13 @@ final class BenchCommand {
         return memoryMb("self", "VmHWM:");
     }
 
+    /** Deletes a benchmark's temporary work directory and everything in it. */
+    static void deleteTree(Path root) throws IOException {
+        try (var walk = Files.walk(root)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
     /** A memory figure of /proc/PROCESS/status in MB, or -1 (not Linux, or the process is gone). */
     static long memoryMb(String process, String field) {
         try {
@@ -111,9 +118,7 @@ final class BenchCommand {
                 return ExitCodes.OK;
             } finally {
                 if (temporary) {
-                    try (var walk = Files.walk(root)) {
-                        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                    }
+                    deleteTree(root);
                 }
             }
         }

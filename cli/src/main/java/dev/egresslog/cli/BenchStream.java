@@ -58,7 +58,7 @@ final class BenchStream implements java.util.concurrent.Callable<Integer> {
             description = "Length of the latency run (default: ${DEFAULT-VALUE}).")
     int latencySeconds;
 
-    @Option(names = "--dir", paramLabel = "DIR", description = "Work directory (default: a temporary one).")
+    @Option(names = "--dir", paramLabel = "DIR", description = "Work directory, kept (default: a temporary one, deleted at the end).")
     Path dir;
 
     @Option(names = "--soak-seconds", paramLabel = "SECONDS",
@@ -71,9 +71,16 @@ final class BenchStream implements java.util.concurrent.Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Path work = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("egresslog-bench-stream");
         String run = Long.toString(System.currentTimeMillis() % 10_000_000);
-        if (soakSeconds > 0) {
-            return soak(out, work, run);
+        try {
+            return soakSeconds > 0 ? soak(out, work, run) : throughputAndLatency(out, work, run);
+        } finally {
+            if (dir == null) {
+                BenchCommand.deleteTree(work);
+            }
         }
+    }
+
+    private int throughputAndLatency(PrintWriter out, Path work, String run) throws Exception {
 
         // 1. throughput: a backlog read from the beginning
         MeshSimulator.run(new SimulationConfig(tunnels, 300, 200, 8, 90, 40, 0.005, 42), work.resolve("sim"));
@@ -179,8 +186,8 @@ final class BenchStream implements java.util.concurrent.Callable<Integer> {
                 "--group", "bench-" + envoy, "--db", work.resolve("soak.duckdb").toString()));
         Process stream = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        out.printf("soak: %,d lines at %,d lines/s for %d s into 'stream' (pid %d, -Xmx384m); its log: %s%n",
-                steady.size(), rate, soakSeconds, stream.pid(), log);
+        out.printf("soak: %,d lines at %,d lines/s for %d s into 'stream' (pid %d, -Xmx384m); its log: %s%s%n",
+                steady.size(), rate, soakSeconds, stream.pid(), log, dir == null ? " (deleted at the end: keep it with --dir)" : "");
         out.printf("%8s %12s %10s %12s%n", "seconds", "produced", "RSS MB", "DB MB");
         out.flush();
         Map<String, Long> sentAt = new ConcurrentHashMap<>();
