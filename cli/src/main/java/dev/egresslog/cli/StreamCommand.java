@@ -208,8 +208,9 @@ final class StreamCommand implements Callable<Integer> {
             }
             passes.behind = lag(c) > BEHIND_RECORDS;
             // Reading a backlog, records are stored in larger transactions (a move of many rows runs
-            // on every core); caught up, each poll's records are stored at once (latency first).
-            if (ingest.pending() > 0 && (!passes.behind || records.isEmpty() || ingest.pending() >= BACKLOG_COMMIT_RECORDS)) {
+            // on every core), at least every 2 s; caught up, each poll's records are stored at once.
+            if (ingest.pending() > 0 && (!passes.behind || records.isEmpty() || ingest.pending() >= BACKLOG_COMMIT_RECORDS
+                    || ingest.pendingNanos() >= BACKLOG_COMMIT_NANOS)) {
                 c.commitAsync(ingest.commit(), null);
                 lastCommit = LocalTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
                 passes.pending = true;
@@ -342,8 +343,9 @@ final class StreamCommand implements Callable<Integer> {
     /** Records waiting in Kafka above which the stream is reading a backlog. */
     private static final long BEHIND_RECORDS = 5_000;
 
-    /** While a backlog is read, records stored per transaction. */
+    /** While a backlog is read, records stored per transaction at most, and the longest a record waits for it. */
     private static final long BACKLOG_COMMIT_RECORDS = 200_000;
+    private static final long BACKLOG_COMMIT_NANOS = 2_000_000_000L;
 
     /** Correlation passes over the recent lines: each rebuilds the rows that are not final yet. */
     private final class Passes {

@@ -55,6 +55,7 @@ final class StreamIngest {
     private final long maxSkewMs;
     private long recordsStored;
     private long pending;
+    private long pendingSince;
 
     StreamIngest(Store store, ParserOptions parserOptions, Map<String, String> topicRoles, Watermarks watermarks, long maxSkewMs)
             throws SQLException {
@@ -100,11 +101,19 @@ final class StreamIngest {
         return pending;
     }
 
+    /** How long the oldest record not committed yet has waited, in ns (0 when none waits). */
+    long pendingNanos() {
+        return pending == 0 ? 0 : System.nanoTime() - pendingSince;
+    }
+
     /**
      * Parses and appends one poll's records, in the open transaction. The late check uses the
      * final boundary as it is now: no pass may run before {@link #commit}.
      */
     void add(ConsumerRecords<byte[], byte[]> records) throws SQLException {
+        if (pending == 0) {
+            pendingSince = System.nanoTime();
+        }
         long finalBefore = watermarks.finalBefore();
         long now = System.currentTimeMillis();
         for (TopicPartition tp : records.partitions()) {
