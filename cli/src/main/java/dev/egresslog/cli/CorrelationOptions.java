@@ -1,5 +1,6 @@
 package dev.egresslog.cli;
 
+import dev.egresslog.cli.store.Store;
 import dev.egresslog.correlator.CorrelatorOptions;
 import picocli.CommandLine.Option;
 
@@ -19,6 +20,17 @@ final class CorrelationOptions {
     @Option(names = "--memory-limit", paramLabel = "SIZE", defaultValue = "512MB",
             description = "DuckDB's memory limit; larger sorts and joins spill to disk (default: ${DEFAULT-VALUE}).")
     String memoryLimit;
+
+    /**
+     * The one line for a database error; DuckDB running out of memory also says how to go on
+     * (the lines read are kept: the same command with a larger limit reads nothing again).
+     */
+    String databaseError(java.sql.SQLException e) {
+        String line = Store.firstLine(e);
+        return line.contains("Out of Memory")
+                ? "database error: " + line + " (run again with a larger --memory-limit than " + memoryLimit + ")"
+                : "database error: " + line;
+    }
 
     /** @param squidProxies "SQUID_FILE=HOST:PORT" overrides (trace only) */
     CorrelatorOptions toCorrelatorOptions(List<String> squidProxies) {

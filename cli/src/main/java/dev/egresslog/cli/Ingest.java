@@ -117,6 +117,11 @@ final class Ingest {
         LinkedBlockingQueue<Source> todo = new LinkedBlockingQueue<>();
         long[] skipped = {0};
         store.inTransaction(c -> {
+            int unfinished = store.dropUnfinished();
+            if (unfinished > 0) {
+                err.printf("egresslog trace: %d input(s) a failed run left unfinished were removed with their lines;"
+                        + " given again, they are read again whole%n", unfinished);
+            }
             for (Source source : sources) {
                 if (prepare(source)) {
                     todo.add(source);
@@ -231,6 +236,7 @@ final class Ingest {
                 if (earlier.lines() > 0 && headHash(input, earlier.bytes()).equals(earlier.headHash())) {
                     source.sourceId = earlier.sourceId();
                     source.skipLines = earlier.lines();
+                    store.dropLinesAfter(earlier.sourceId(), earlier.lines()); // a failed run's part of the new lines
                     err.printf("egresslog trace: %s has grown since it was read; reading from line %,d%n", input.name(),
                             earlier.lines() + 1);
                     return true;

@@ -150,7 +150,7 @@ final class StreamCommand implements Callable<Integer> {
             err.printf("egresslog stream: stopped after %,d records; %,d tunnel rows (%,d not final)%n",
                     ingest.recordsStored(), passes.rows, passes.open);
         } catch (SQLException e) {
-            throw new UserException("database error: " + Store.firstLine(e), ExitCodes.FAILURE);
+            throw new UserException(correlation.databaseError(e), ExitCodes.FAILURE);
         }
         return ExitCodes.OK;
     }

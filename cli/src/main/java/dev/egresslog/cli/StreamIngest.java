@@ -214,9 +214,10 @@ final class StreamIngest {
     private void bookkeeping(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
             if (!newSources.isEmpty()) {
+                // finished: a partition's records are stored with their offsets, never half
                 s.execute("INSERT INTO sources (source_id, path, fingerprint, head_hash, bytes, lines, records, rejects, "
-                        + "forced_role, added_at) VALUES " + values(newSources, n -> n[0] + ", " + literal(n[1]) + ", "
-                        + literal(n[1]) + ", " + literal(n[1]) + ", 0, 0, 0, 0, " + literal(n[2]) + ", now()"));
+                        + "forced_role, added_at, finished_at) VALUES " + values(newSources, n -> n[0] + ", " + literal(n[1])
+                        + ", " + literal(n[1]) + ", " + literal(n[1]) + ", 0, 0, 0, 0, " + literal(n[2]) + ", now(), now()"));
             }
             if (!nextOffsets.isEmpty()) {
                 s.execute("INSERT INTO kafka_offsets VALUES " + values(nextOffsets.entrySet(), e -> "'"

@@ -95,7 +95,7 @@ final class TraceCommand implements Callable<Integer> {
             }).run();
             summary(out, store, result, (System.nanoTime() - t0) / 1e9);
         } catch (SQLException e) {
-            throw new UserException("database error: " + Store.firstLine(e), ExitCodes.FAILURE);
+            throw new UserException(correlation.databaseError(e), ExitCodes.FAILURE);
         }
         return ExitCodes.OK;
     }

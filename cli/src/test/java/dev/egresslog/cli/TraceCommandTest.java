@@ -268,6 +268,37 @@ class TraceCommandTest {
         assertEquals(List.of(1L, 2L), rows(db, "SELECT line FROM squid_log ORDER BY line").stream().map(r -> (Long) r.get("line")).toList());
     }
 
+    /**
+     * A run that fails (out of memory, killed) while reading leaves its inputs registered with
+     * part of their lines stored. The next run must read them again whole, not skip them as
+     * "already in the database".
+     */
+    @Test
+    void aFailedRunsInputsAreReadAgainWhole(@TempDir Path dir) throws Exception {
+        Path squid = dir.resolve("access.log");
+        Files.writeString(squid, SEED_SQUID + "\n" + "1650436864.094   3333 10.0.0.98 TCP_TUNNEL/200 90305 CONNECT "
+                + "en.wikipedia.org:443 - HIER_DIRECT/208.80.154.224 -\n");
+        Path db = dir.resolve("t.duckdb");
+        // what such a run leaves: the input registered under its fingerprint, its first line stored
+        byte[] content = Files.readAllBytes(squid);
+        String head = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(content), 0, 16);
+        try (Store store = Store.open(db, "512MB")) {
+            int id = store.addSource(squid.toString(), head + ":" + content.length, head, content.length, null);
+            try (Store.LogAppender appender = store.appender(false)) {
+                appender.append(id, SEED_SQUID, new dev.egresslog.parser.LogParser().parse(SEED_SQUID, squid.toString(), 1));
+            }
+        }
+        ParseCommandTest.Run again = run("trace", "--db", db.toString(), squid.toString());
+        assertEquals(0, again.exit(), again.err());
+        assertTrue(again.err().contains("1 input(s) a failed run left unfinished were removed"), again.err());
+        assertEquals(List.of(1L, 2L), rows(db, "SELECT line FROM squid_log ORDER BY line").stream().map(r -> (Long) r.get("line")).toList());
+        assertEquals(1L, count(db, "SELECT count(*) FROM sources WHERE finished_at IS NOT NULL"));
+        assertEquals(1L, count(db, "SELECT count(*) FROM sources"));
+        // and now it is whole: once more adds nothing
+        assertTrue(run("trace", "--db", db.toString(), squid.toString()).err().contains("already in the database"));
+        assertEquals(2L, count(db, "SELECT count(*) FROM squid_log"));
+    }
+
     @Test
     void generatedMeshIsJoinedAgainstItsTruth(@TempDir Path dir) throws Exception {
         MeshSimulator.run(new SimulationConfig(3_000, 60, 40, 4, 90, 40, 0.005, 7), dir);

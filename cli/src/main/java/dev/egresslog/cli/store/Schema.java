@@ -77,7 +77,9 @@ public final class Schema {
                     role VARCHAR,
                     proxy_address VARCHAR,
                     clock_offset_ms BIGINT,
-                    added_at TIMESTAMP)""",
+                    added_at TIMESTAMP,
+                    -- when all its lines were stored; NULL while it is read, and after a run that failed
+                    finished_at TIMESTAMP)""",
                 createTable("envoy_log", ENVOY_LOG),
                 createTable("squid_log", SQUID_LOG),
                 createTable("rejects", REJECTS),

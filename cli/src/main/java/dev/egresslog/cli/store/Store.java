@@ -92,6 +92,15 @@ public final class Store implements AutoCloseable {
             for (String ddl : Schema.ddl()) {
                 s.execute(ddl);
             }
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database()"
+                    + " AND table_name = 'sources' AND column_name = 'finished_at'")) {
+                rs.next();
+                if (rs.getLong(1) == 0) {
+                    // a database of an earlier egresslog: its sources were stored whole
+                    s.execute("ALTER TABLE sources ADD COLUMN finished_at TIMESTAMP");
+                    s.execute("UPDATE sources SET finished_at = coalesce(added_at, now())");
+                }
+            }
             try (ResultSet rs = s.executeQuery("SELECT value FROM meta WHERE key = 'schema_version'")) {
                 if (rs.next()) {
                     if (!rs.getString(1).equals(Integer.toString(Schema.VERSION))) {
@@ -145,7 +154,8 @@ public final class Store implements AutoCloseable {
     private List<Known> find(String where, Object... parameters) throws SQLException {
         List<Known> found = new java.util.ArrayList<>();
         try (PreparedStatement ps = prepare(
-                "SELECT source_id, path, bytes, lines, head_hash FROM sources WHERE " + where + " ORDER BY bytes DESC", parameters)) {
+                "SELECT source_id, path, bytes, lines, head_hash FROM sources WHERE finished_at IS NOT NULL AND (" + where
+                        + ") ORDER BY bytes DESC", parameters)) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     found.add(new Known(rs.getInt(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getString(5)));
@@ -171,8 +181,34 @@ public final class Store implements AutoCloseable {
     public void finishSource(int id, String fingerprint, String headHash, long bytes, long lines, long records, long rejects,
                              String kind) throws SQLException {
         update("UPDATE sources SET fingerprint = ?, head_hash = ?, bytes = ?, lines = ?, records = records + ?, "
-                + "rejects = rejects + ?, kind = coalesce(?, kind) WHERE source_id = ?",
+                + "rejects = rejects + ?, kind = coalesce(?, kind), finished_at = now() WHERE source_id = ?",
                 fingerprint, headHash, bytes, lines, records, rejects, kind, id);
+    }
+
+    /**
+     * Removes the inputs a failed run left unfinished (registered, not all lines stored) with the
+     * lines it stored of them, so that they are read again whole. Returns how many inputs.
+     */
+    public int dropUnfinished() throws SQLException {
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM sources WHERE finished_at IS NULL")) {
+            rs.next();
+            if (rs.getLong(1) == 0) {
+                return 0;
+            }
+        }
+        String unfinished = "source_id IN (SELECT source_id FROM sources WHERE finished_at IS NULL)";
+        for (String table : List.of("envoy_log", "squid_log", "rejects")) {
+            update("DELETE FROM " + table + " WHERE " + unfinished);
+        }
+        return update("DELETE FROM sources WHERE finished_at IS NULL");
+    }
+
+    /** Removes the lines after {@code line} of a source: what a failed run stored of a grown log. */
+    public void dropLinesAfter(int sourceId, long line) throws SQLException {
+        for (String table : List.of("envoy_log", "squid_log", "rejects")) {
+            update("DELETE FROM " + table + " WHERE source_id = ? AND line > ?", sourceId, line);
+        }
     }
 
     public void setForcedRole(int sourceId, String role) throws SQLException {
@@ -192,9 +228,9 @@ public final class Store implements AutoCloseable {
         return ps;
     }
 
-    private void update(String sql, Object... parameters) throws SQLException {
+    private int update(String sql, Object... parameters) throws SQLException {
         try (PreparedStatement ps = prepare(sql, parameters)) {
-            ps.executeUpdate();
+            return ps.executeUpdate();
         }
     }
 
