@@ -299,6 +299,28 @@ class TraceCommandTest {
         assertEquals(2L, count(db, "SELECT count(*) FROM squid_log"));
     }
 
+    /** The tunnels are built aside and swapped in whole: what a trace killed while building left is replaced. */
+    @Test
+    void tunnelsAreSwappedInWholeAndABuildLeftBehindIsReplaced(@TempDir Path dir) throws Exception {
+        Path sidecar = dir.resolve("sidecar.log");
+        Path gateway = dir.resolve("gateway.log");
+        Path squid = dir.resolve("access.log");
+        Files.writeString(sidecar, SEED_SIDECAR + "\n");
+        Files.writeString(gateway, SEED_GATEWAY + "\n");
+        Files.writeString(squid, SEED_SQUID + "\n");
+        Path db = dir.resolve("t.duckdb");
+        assertEquals(0, run("trace", "--db", db.toString(), dir.toString()).exit());
+        try (Store store = Store.open(db, "512MB"); Statement s = store.connection().createStatement()) {
+            s.execute("CREATE TABLE tunnels_building AS SELECT * FROM tunnels UNION ALL SELECT * FROM tunnels");
+        }
+        ParseCommandTest.Run again = run("trace", "--db", db.toString(), dir.toString());
+        assertEquals(0, again.exit(), again.err());
+        assertEquals(1L, count(db, "SELECT count(*) FROM tunnels WHERE status = 'complete'"));
+        assertEquals(1L, count(db, "SELECT count(*) FROM tunnels"));
+        assertEquals(0L, count(db, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'tunnels_building'"));
+        assertEquals(1L, count(db, "SELECT count(*) FROM per_target"), "the views read the new table");
+    }
+
     @Test
     void generatedMeshIsJoinedAgainstItsTruth(@TempDir Path dir) throws Exception {
         MeshSimulator.run(new SimulationConfig(3_000, 60, 40, 4, 90, 40, 0.005, 7), dir);

@@ -143,10 +143,28 @@ public final class Correlator {
         drop("sg_address", "sg_cand", "pq_cand", "pq_scored", "e_rank", "q_rank", "rank_shift", "offset_pairs", "sq");
         stage("building tunnels", this::tunnels);
         if (window == null) {
-            createViews();
-            updateSources();
+            replace();
         } else {
             merge();
+        }
+    }
+
+    /**
+     * Trace's rows, built aside in {@code tunnels_building}, replace the table in one transaction
+     * (with the views and the sources' learned offsets): a reader, or a trace that dies while it
+     * builds, never leaves a half-built tunnels table.
+     */
+    private void replace() throws SQLException {
+        exec("BEGIN TRANSACTION");
+        try {
+            exec("DROP TABLE IF EXISTS " + tunnelsTable());
+            exec("ALTER TABLE " + fileSchema() + ".tunnels_building RENAME TO tunnels");
+            createViews();
+            updateSources();
+            exec("COMMIT");
+        } catch (SQLException e) {
+            exec("ROLLBACK");
+            throw e;
         }
     }
 
@@ -751,7 +769,7 @@ public final class Correlator {
             exec(statement);
         }
         long slices = Math.max(1, (count("SELECT count(*) FROM chains") + TUNNELS_PER_SLICE - 1) / TUNNELS_PER_SLICE);
-        String table = window == null ? tunnelsTable() : "new_tunnels";
+        String table = window == null ? fileSchema() + ".tunnels_building" : "new_tunnels";
         long finalBefore = window == null ? Long.MAX_VALUE : window.finalBeforeMs();
         for (long k = 0; k < slices; k++) {
             for (String statement : TunnelSql.slice(CONNECT_FAILURE_FLAGS, k, slices, k == 0, table, finalBefore, options.maxSkewMs())) {
