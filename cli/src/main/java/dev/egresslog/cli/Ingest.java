@@ -102,6 +102,8 @@ final class Ingest {
     private final PrintWriter err;
     /** Lines read by all workers: one counter cell per thread, as every line adds to it. */
     private final LongAdder linesRead = new LongAdder();
+    /** Fingerprint -> name of the inputs registered by this run (not finished yet, so not found in the database). */
+    private final java.util.Map<String, String> registeredThisRun = new java.util.HashMap<>();
 
     Ingest(Store store, ParserOptions parserOptions, int threads, boolean keepRaw, long partBytes, PrintWriter err) {
         this.store = store;
@@ -223,6 +225,11 @@ final class Ingest {
             throw new UserException("cannot read " + input.name() + ": " + e.getMessage());
         }
         source.fingerprint = source.headHash + ":" + source.bytes;
+        String twin = registeredThisRun.putIfAbsent(source.fingerprint, input.name());
+        if (twin != null) {
+            err.printf("egresslog trace: %s has the same content as %s; skipped%n", input.name(), twin);
+            return false;
+        }
         Store.Known exact = store.findExact(source.fingerprint);
         if (exact != null) {
             if (source.forcedRole != null) {

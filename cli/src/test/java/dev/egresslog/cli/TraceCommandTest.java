@@ -297,6 +297,11 @@ class TraceCommandTest {
         // and now it is whole: once more adds nothing
         assertTrue(run("trace", "--db", db.toString(), squid.toString()).err().contains("already in the database"));
         assertEquals(2L, count(db, "SELECT count(*) FROM squid_log"));
+        // one file given under two names in one run is read once
+        Path fresh = dir.resolve("fresh.duckdb");
+        ParseCommandTest.Run twice = run("trace", "--db", fresh.toString(), squid.toString(), dir.resolve(".").resolve("access.log").toString());
+        assertTrue(twice.err().contains("has the same content as"), twice.err());
+        assertEquals(2L, count(fresh, "SELECT count(*) FROM squid_log"));
     }
 
     /** The tunnels are built aside and swapped in whole: what a trace killed while building left is replaced. */
