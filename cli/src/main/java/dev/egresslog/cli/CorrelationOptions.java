@@ -23,7 +23,7 @@ final class CorrelationOptions {
 
     /**
      * The one line for a database error; DuckDB running out of memory also says how to go on
-     * (the lines read are kept: the same command with a larger limit reads nothing again).
+     * (the same command with a larger limit: inputs not stored whole are read again, the rest kept).
      */
     String databaseError(java.sql.SQLException e) {
         String line = Store.firstLine(e);
