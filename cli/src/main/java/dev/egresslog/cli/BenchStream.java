@@ -167,6 +167,17 @@ final class BenchStream implements java.util.concurrent.Callable<Integer> {
     }
 
     /**
+     * {@code egresslog stream ARGS} in a process of its own, with the heap the egresslog script
+     * gives it, its output appended to {@code log}: to measure its memory, or to kill it.
+     */
+    static Process streamProcess(Path log, String... args) throws java.io.IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx384m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "stream"));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    }
+
+    /**
      * A steady rate for a long time, 'stream' in a process of its own (as operators run it, with
      * the heap the egresslog script gives): its resident memory must level off, not grow with
      * the records read.
@@ -180,12 +191,8 @@ final class BenchStream implements java.util.concurrent.Callable<Integer> {
         String squid = "egresslog-bench-" + run + "-soak-squid";
         createTopics(envoy, squid);
         Path log = work.resolve("soak-stream.log");
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx384m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "stream",
-                "--bootstrap-server", bootstrap, "--topic", envoy, "--topic", squid, "--from-beginning",
-                "--group", "bench-" + envoy, "--db", work.resolve("soak.duckdb").toString()));
-        Process stream = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        Process stream = streamProcess(log, "--bootstrap-server", bootstrap, "--topic", envoy, "--topic", squid,
+                "--from-beginning", "--group", "bench-" + envoy, "--db", work.resolve("soak.duckdb").toString());
         out.printf("soak: %,d lines at %,d lines/s for %d s into 'stream' (pid %d, -Xmx384m); its log: %s%s%n",
                 steady.size(), rate, soakSeconds, stream.pid(), log, dir == null ? " (deleted at the end: keep it with --dir)" : "");
         out.printf("%8s %12s %10s %12s%n", "seconds", "produced", "RSS MB", "DB MB");

@@ -90,13 +90,12 @@ class StreamKafkaTest {
         Random random = new Random(3);
         List<ShippedLine> late = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> producer = producer()) {
-            int per = (lines.size() + waves - 1) / waves;
             for (int w = 0; w < waves; w++) {
-                List<ShippedLine> wave = new ArrayList<>();
-                for (ShippedLine line : lines.subList(w * per, Math.min(lines.size(), (w + 1) * per))) {
-                    (w < waves - 1 && random.nextDouble() < lateShare ? late : wave).add(line);
+                List<ShippedLine> onTime = new ArrayList<>();
+                for (ShippedLine line : wave(lines, w, waves)) {
+                    (w < waves - 1 && random.nextDouble() < lateShare ? late : onTime).add(line);
                 }
-                produce(producer, wave, "", where);
+                produce(producer, onTime, "", where);
                 Thread.sleep(pauseMs);
             }
             produce(producer, late, "", where);
@@ -192,10 +191,7 @@ class StreamKafkaTest {
 
     /** `egresslog stream` in a process of its own, so that it can be killed with SIGKILL. */
     static Process streamProcess(Path log, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx384m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "stream"));
-        command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        return BenchStream.streamProcess(log, args);
     }
 
     @Test
@@ -212,26 +208,13 @@ class StreamKafkaTest {
                 "--from-beginning", "--db", db.toString(), "--lateness", "3", "--idle", "2", "--exit-when-idle", "4"};
         Map<String, String> where = new HashMap<>();
         int waves = 6;
-        int per = (lines.size() + waves - 1) / waves;
         Process stream = streamProcess(log, args);
         try (KafkaProducer<byte[], byte[]> producer = producer()) {
             for (int w = 0; w < waves; w++) {
-                produce(producer, lines.subList(w * per, Math.min(lines.size(), (w + 1) * per)), "k-", where);
+                produce(producer, wave(lines, w, waves), "k-", where);
                 Thread.sleep(1_500);
                 if (w == 1) {
-                    // query and explain are answered by the running stream
-                    long stored = 0;
-                    for (int attempt = 0; attempt < 150 && stored == 0; attempt++) {
-                        var query = run("query", "--db", db.toString(), "-o", "csv", "SELECT count(*) AS n FROM envoy_log");
-                        if (query.err().contains("no database at") && !Files.exists(db)) {
-                            Thread.sleep(200); // the stream process is still starting (a slow or busy machine)
-                            continue;
-                        }
-                        assertEquals(0, query.exit(), query.err() + Files.readString(log));
-                        stored = Long.parseLong(query.lines().get(1).strip());
-                        Thread.sleep(200);
-                    }
-                    assertTrue(stored > 0, Files.readString(log));
+                    waitForRecords(db, log);
                     stream.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
                     stream = streamProcess(log, args);
                 }
@@ -285,10 +268,9 @@ class StreamKafkaTest {
         // the lines go out in waves over about 15 s while B joins and leaves
         var producing = java.util.concurrent.CompletableFuture.runAsync(() -> {
             int waves = 10;
-            int per = (lines.size() + waves - 1) / waves;
             try (KafkaProducer<byte[], byte[]> producer = producer()) {
                 for (int w = 0; w < waves; w++) {
-                    produce(producer, lines.subList(w * per, Math.min(lines.size(), (w + 1) * per)), "g-", where);
+                    produce(producer, wave(lines, w, waves), "g-", where);
                     Thread.sleep(1_500);
                 }
             } catch (Exception e) {
@@ -350,16 +332,28 @@ class StreamKafkaTest {
         return out;
     }
 
-    /** Waits until a running stream has stored records, asking it with 'egresslog query'. */
+    /**
+     * Waits until a running stream has stored records, asking it with 'egresslog query' (which
+     * the stream answers): it may still be starting (no database yet), or not have polled yet.
+     */
     static void waitForRecords(Path db, Path log) throws Exception {
         for (int attempt = 0; attempt < 150; attempt++) {
             var query = run("query", "--db", db.toString(), "-o", "csv", "SELECT count(*) AS n FROM envoy_log");
-            if (query.exit() == 0 && Long.parseLong(query.lines().get(1).strip()) > 0) {
-                return;
+            if (!(query.err().contains("no database at") && !Files.exists(db))) {
+                assertEquals(0, query.exit(), query.err() + Files.readString(log));
+                if (Long.parseLong(query.lines().get(1).strip()) > 0) {
+                    return;
+                }
             }
-            Thread.sleep(200); // starting, not assigned yet, or nothing polled yet
+            Thread.sleep(200);
         }
         throw new AssertionError("the stream stored nothing in 30 s: " + Files.readString(log));
+    }
+
+    /** Wave {@code w} of {@code waves} equal slices of {@code lines}. */
+    static List<ShippedLine> wave(List<ShippedLine> lines, int w, int waves) {
+        int per = (lines.size() + waves - 1) / waves;
+        return lines.subList(Math.min(lines.size(), w * per), Math.min(lines.size(), (w + 1) * per));
     }
 
     /** Each stored record (parsed or rejected) as "source/line". */

@@ -31,6 +31,16 @@ class TraceCommandTest {
     static final String SEED_SIDECAR = seedLine("sidecar-sleep.log");
     static final String SEED_GATEWAY = seedLine("egressgateway.log");
     static final String SEED_SQUID = seedLine("squid-access.log");
+    /** A later Squid line: what a Squid log that grows gets next. */
+    static final String LATER_SQUID = "1650436864.094   3333 10.0.0.98 TCP_TUNNEL/200 90305 CONNECT en.wikipedia.org:443 - "
+            + "HIER_DIRECT/208.80.154.224 -";
+
+    /** The seed's three lines as sidecar.log, gateway.log and access.log in {@code dir}. */
+    static void writeSeedLogs(Path dir) throws IOException {
+        Files.writeString(dir.resolve("sidecar.log"), SEED_SIDECAR + "\n");
+        Files.writeString(dir.resolve("gateway.log"), SEED_GATEWAY + "\n");
+        Files.writeString(dir.resolve("access.log"), SEED_SQUID + "\n");
+    }
 
     static String seedLine(String file) {
         try {
@@ -60,9 +70,7 @@ class TraceCommandTest {
 
     @Test
     void seedLinesMakeOneCompleteTunnelWithSquidElevenSecondsBehind(@TempDir Path dir) throws Exception {
-        Files.writeString(dir.resolve("sidecar.log"), SEED_SIDECAR + "\n");
-        Files.writeString(dir.resolve("gateway.log"), SEED_GATEWAY + "\n");
-        Files.writeString(dir.resolve("access.log"), SEED_SQUID + "\n");
+        writeSeedLogs(dir);
         Path db = dir.resolve("t.duckdb");
         ParseCommandTest.Run run = run("trace", "--db", db.toString(), dir.resolve("sidecar.log").toString(),
                 dir.resolve("gateway.log").toString(), dir.resolve("access.log").toString());
@@ -240,12 +248,10 @@ class TraceCommandTest {
 
     @Test
     void rerunningAddsNothingAndLaterFilesJoin(@TempDir Path dir) throws Exception {
+        writeSeedLogs(dir);
         Path sidecar = dir.resolve("sidecar.log");
         Path gateway = dir.resolve("gateway.log");
         Path squid = dir.resolve("access.log");
-        Files.writeString(sidecar, SEED_SIDECAR + "\n");
-        Files.writeString(gateway, SEED_GATEWAY + "\n");
-        Files.writeString(squid, SEED_SQUID + "\n");
         Path db = dir.resolve("t.duckdb");
         assertEquals(0, run("trace", "--db", db.toString(), sidecar.toString(), gateway.toString()).exit());
         assertEquals("partial", rows(db, "SELECT status FROM tunnels").get(0).get("status"));
@@ -261,8 +267,7 @@ class TraceCommandTest {
         assertEquals(1L, count(db, "SELECT count(*) FROM squid_log"));
         assertEquals(1L, count(db, "SELECT count(*) FROM tunnels"));
         // a log that grows is read from where it stopped
-        Files.writeString(squid, SEED_SQUID + "\n" + "1650436864.094   3333 10.0.0.98 TCP_TUNNEL/200 90305 CONNECT en.wikipedia.org:443 - "
-                + "HIER_DIRECT/208.80.154.224 -\n");
+        Files.writeString(squid, SEED_SQUID + "\n" + LATER_SQUID + "\n");
         assertEquals(0, run("trace", "--db", db.toString(), squid.toString()).exit());
         assertEquals(2L, count(db, "SELECT count(*) FROM squid_log"));
         assertEquals(List.of(1L, 2L), rows(db, "SELECT line FROM squid_log ORDER BY line").stream().map(r -> (Long) r.get("line")).toList());
@@ -276,8 +281,7 @@ class TraceCommandTest {
     @Test
     void aFailedRunsInputsAreReadAgainWhole(@TempDir Path dir) throws Exception {
         Path squid = dir.resolve("access.log");
-        Files.writeString(squid, SEED_SQUID + "\n" + "1650436864.094   3333 10.0.0.98 TCP_TUNNEL/200 90305 CONNECT "
-                + "en.wikipedia.org:443 - HIER_DIRECT/208.80.154.224 -\n");
+        Files.writeString(squid, SEED_SQUID + "\n" + LATER_SQUID + "\n");
         Path db = dir.resolve("t.duckdb");
         // what such a run leaves: the input registered under its fingerprint, its first line stored
         byte[] content = Files.readAllBytes(squid);
@@ -304,15 +308,10 @@ class TraceCommandTest {
         assertEquals(2L, count(fresh, "SELECT count(*) FROM squid_log"));
     }
 
-    /** The tunnels are built aside and swapped in whole: what a trace killed while building left is replaced. */
+    /** The tunnels are built aside and swapped in: what a trace killed while building them left is replaced. */
     @Test
-    void tunnelsAreSwappedInWholeAndABuildLeftBehindIsReplaced(@TempDir Path dir) throws Exception {
-        Path sidecar = dir.resolve("sidecar.log");
-        Path gateway = dir.resolve("gateway.log");
-        Path squid = dir.resolve("access.log");
-        Files.writeString(sidecar, SEED_SIDECAR + "\n");
-        Files.writeString(gateway, SEED_GATEWAY + "\n");
-        Files.writeString(squid, SEED_SQUID + "\n");
+    void aTunnelsBuildLeftBehindByAKilledTraceIsReplaced(@TempDir Path dir) throws Exception {
+        writeSeedLogs(dir);
         Path db = dir.resolve("t.duckdb");
         assertEquals(0, run("trace", "--db", db.toString(), dir.toString()).exit());
         try (Store store = Store.open(db, "512MB"); Statement s = store.connection().createStatement()) {
@@ -375,9 +374,7 @@ class TraceCommandTest {
 
     @Test
     void queryAndExplain(@TempDir Path dir) throws Exception {
-        Files.writeString(dir.resolve("sidecar.log"), SEED_SIDECAR + "\n");
-        Files.writeString(dir.resolve("gateway.log"), SEED_GATEWAY + "\n");
-        Files.writeString(dir.resolve("access.log"), SEED_SQUID + "\n");
+        writeSeedLogs(dir);
         Path db = dir.resolve("t.duckdb");
         assertEquals(0, run("trace", "--db", db.toString(), dir.toString()).exit());
         ParseCommandTest.Run csv = run("query", "--db", db.toString(), "-o", "csv", "SELECT tunnel_id, status FROM tunnels");

@@ -103,7 +103,7 @@ public final class Correlator {
         this.window = window;
         this.catalog = string("SELECT current_database()");
         // Intermediate tables live in a database attached for the run. A stream pass's window is
-        // small: in memory, its 60 statements write nothing to disk (bench stream: 19 k -> 23 k
+        // small: in memory, its ~90 statements write nothing to disk (bench stream: 19 k -> 23 k
         // lines/s, p99 latency 3.0 -> 1.9 s). A trace keeps them in a file of their own (DB.work),
         // evicted to disk like any table: in memory they made 1 M tunnels slower at the 512 MB
         // default limit and ran out of memory at 1 GB.
@@ -155,10 +155,17 @@ public final class Correlator {
      * builds, never leaves a half-built tunnels table.
      */
     private void replace() throws SQLException {
-        exec("BEGIN TRANSACTION");
-        try {
+        publish(() -> {
             exec("DROP TABLE IF EXISTS " + tunnelsTable());
             exec("ALTER TABLE " + fileSchema() + ".tunnels_building RENAME TO tunnels");
+        });
+    }
+
+    /** Runs {@code change} to the tunnels table with the views and the sources' learned offsets, in one transaction. */
+    private void publish(Stage change) throws SQLException {
+        exec("BEGIN TRANSACTION");
+        try {
+            change.run();
             createViews();
             updateSources();
             exec("COMMIT");
@@ -784,21 +791,14 @@ public final class Correlator {
      */
     private void merge() throws SQLException {
         boolean existed = tunnelsHaveFinal();
-        exec("BEGIN TRANSACTION");
-        try {
+        publish(() -> {
             if (existed) {
                 exec("DELETE FROM " + tunnelsTable() + " WHERE NOT final");
                 exec("INSERT INTO " + tunnelsTable() + " BY NAME SELECT * FROM new_tunnels");
             } else {
                 exec("CREATE OR REPLACE TABLE " + tunnelsTable() + " AS SELECT * FROM new_tunnels");
             }
-            createViews();
-            updateSources();
-            exec("COMMIT");
-        } catch (SQLException e) {
-            exec("ROLLBACK");
-            throw e;
-        }
+        });
     }
 
     private void updateSources() throws SQLException {

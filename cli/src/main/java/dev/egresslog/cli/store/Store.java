@@ -185,6 +185,9 @@ public final class Store implements AutoCloseable {
                 fingerprint, headHash, bytes, lines, records, rejects, kind, id);
     }
 
+    /** The tables that hold an input's lines. */
+    private static final List<String> LOG_TABLES = List.of("envoy_log", "squid_log", "rejects");
+
     /**
      * Removes the inputs a failed run left unfinished (registered, not all lines stored) with the
      * lines it stored of them, so that they are read again whole. Returns how many inputs.
@@ -198,7 +201,7 @@ public final class Store implements AutoCloseable {
             }
         }
         String unfinished = "source_id IN (SELECT source_id FROM sources WHERE finished_at IS NULL)";
-        for (String table : List.of("envoy_log", "squid_log", "rejects")) {
+        for (String table : LOG_TABLES) {
             update("DELETE FROM " + table + " WHERE " + unfinished);
         }
         return update("DELETE FROM sources WHERE finished_at IS NULL");
@@ -206,7 +209,7 @@ public final class Store implements AutoCloseable {
 
     /** Removes the lines after {@code line} of a source: what a failed run stored of a grown log. */
     public void dropLinesAfter(int sourceId, long line) throws SQLException {
-        for (String table : List.of("envoy_log", "squid_log", "rejects")) {
+        for (String table : LOG_TABLES) {
             update("DELETE FROM " + table + " WHERE source_id = ? AND line > ?", sourceId, line);
         }
     }
