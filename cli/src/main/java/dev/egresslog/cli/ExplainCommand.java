@@ -30,13 +30,16 @@ final class ExplainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        Integer served = QueryServer.forward(database.db, spec);
-        if (served != null) {
-            return served;
+        try {
+            return QueryServer.run(database.db, spec, (c, served) -> explain(c));
+        } catch (SQLException e) {
+            throw new UserException("database error: " + Store.firstLine(e), ExitCodes.FAILURE);
         }
-        try (Connection c = QueryServer.readConnection(database.db);
-             PreparedStatement ps = c.prepareStatement("SELECT * FROM tunnels WHERE tunnel_id = ?")) {
+    }
+
+    private int explain(Connection c) throws SQLException {
+        PrintWriter out = spec.commandLine().getOut();
+        try (PreparedStatement ps = c.prepareStatement("SELECT * FROM tunnels WHERE tunnel_id = ?")) {
             ps.setString(1, tunnelId);
             try (ResultSet t = ps.executeQuery()) {
                 if (!t.next()) {
@@ -60,8 +63,6 @@ final class ExplainCommand implements Callable<Integer> {
                     out.printf("  squid clock offset: %+.3f s (removed before comparing times)%n", t.getLong("squid_clock_offset_ms") / 1000.0);
                 }
             }
-        } catch (SQLException e) {
-            throw new UserException("database error: " + Store.firstLine(e), ExitCodes.FAILURE);
         }
         out.flush();
         return ExitCodes.OK;

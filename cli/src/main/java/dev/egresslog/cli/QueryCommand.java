@@ -2,6 +2,7 @@ package dev.egresslog.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.egresslog.cli.store.Store;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.sql.Array;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -29,7 +31,11 @@ import java.util.concurrent.Callable;
 final class QueryCommand implements Callable<Integer> {
     enum Format { table, csv, json }
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private static final int MAX_WIDTH = 60;
+    /** Table output takes its column widths from this many rows, then streams (as psql's and duckdb's shells do). */
+    static final int WIDTH_ROWS = 1_000;
 
     @Spec
     CommandSpec spec;
@@ -46,12 +52,19 @@ final class QueryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        Integer served = QueryServer.forward(database.db, spec);
-        if (served != null) {
-            return served;
+        try {
+            return QueryServer.run(database.db, spec, this::query);
+        } catch (SQLException e) {
+            throw new UserException("query failed: " + Store.firstLine(e));
         }
-        try (Connection c = QueryServer.readConnection(database.db); Statement s = c.createStatement()) {
+    }
+
+    private int query(Connection c, boolean served) throws SQLException, IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        if (served) {
+            oneReadingStatement(c, sql);
+        }
+        try (Statement s = c.createStatement()) {
             boolean rows = s.execute(sql);
             if (!rows) {
                 out.println("ok");
@@ -64,11 +77,31 @@ final class QueryCommand implements Callable<Integer> {
                     }
                 }
             }
-        } catch (SQLException e) {
-            throw new UserException("query failed: " + Store.firstLine(e));
         }
         out.flush();
         return ExitCodes.OK;
+    }
+
+    /**
+     * A running stream serves queries on its own, writable database (in a read-only transaction):
+     * there a query must be one statement that only reads (SELECT, FROM, DESCRIBE, SHOW,
+     * SUMMARIZE), so that no COMMIT, ATTACH or SET inside it gets past that transaction.
+     */
+    static void oneReadingStatement(Connection c, String sql) throws SQLException, IOException {
+        String parsed;
+        try (PreparedStatement ps = c.prepareStatement("SELECT json_serialize_sql(?::VARCHAR)")) {
+            ps.setString(1, sql);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                parsed = rs.getString(1);
+            }
+        }
+        var tree = JSON.readTree(parsed);
+        if (tree.path("error").asBoolean(true) || tree.path("statements").size() != 1) {
+            String why = tree.path("error").asBoolean(true) ? tree.path("error_message").asText("") : "several statements";
+            throw new UserException("a running stream answers one reading statement (SELECT, FROM, DESCRIBE, SHOW, "
+                    + "SUMMARIZE) per query" + (why.isEmpty() || why.startsWith("Only SELECT") ? "" : ": " + why));
+        }
     }
 
     static Object value(ResultSet rs, int column) throws SQLException {
@@ -87,24 +120,29 @@ final class QueryCommand implements Callable<Integer> {
         return v;
     }
 
-    private static void table(ResultSet rs, PrintWriter out) throws SQLException {
+    /**
+     * Aligned columns, their widths taken from the header and the first {@link #WIDTH_ROWS} rows;
+     * later rows stream with those widths (a longer value is cut), so memory stays bounded
+     * whatever the result's size.
+     */
+    static void table(ResultSet rs, PrintWriter out) throws SQLException {
         ResultSetMetaData meta = rs.getMetaData();
         int n = meta.getColumnCount();
-        List<String[]> rows = new ArrayList<>();
+        List<String[]> first = new ArrayList<>();
         int[] widths = new int[n];
         String[] header = new String[n];
         for (int i = 0; i < n; i++) {
             header[i] = meta.getColumnLabel(i + 1);
             widths[i] = Math.min(MAX_WIDTH, header[i].length());
         }
-        while (rs.next()) {
-            String[] row = new String[n];
+        boolean more = rs.next();
+        while (more && first.size() < WIDTH_ROWS) {
+            String[] row = cells(rs, n, MAX_WIDTH);
             for (int i = 0; i < n; i++) {
-                String t = OutputValues.text(value(rs, i + 1));
-                row[i] = t.length() > MAX_WIDTH ? t.substring(0, MAX_WIDTH - 3) + "..." : t;
                 widths[i] = Math.max(widths[i], row[i].length());
             }
-            rows.add(row);
+            first.add(row);
+            more = rs.next();
         }
         printRow(out, header, widths);
         String[] rule = new String[n];
@@ -112,10 +150,32 @@ final class QueryCommand implements Callable<Integer> {
             rule[i] = "-".repeat(widths[i]);
         }
         printRow(out, rule, widths);
-        for (String[] row : rows) {
+        for (String[] row : first) {
             printRow(out, row, widths);
         }
-        out.printf("(%d row%s)%n", rows.size(), rows.size() == 1 ? "" : "s");
+        long count = first.size();
+        first.clear();
+        for (; more; more = rs.next()) {
+            String[] row = cells(rs, n, MAX_WIDTH);
+            for (int i = 0; i < n; i++) {
+                row[i] = cut(row[i], widths[i]);
+            }
+            printRow(out, row, widths);
+            count++;
+        }
+        out.printf("(%d row%s)%n", count, count == 1 ? "" : "s");
+    }
+
+    private static String[] cells(ResultSet rs, int n, int width) throws SQLException {
+        String[] row = new String[n];
+        for (int i = 0; i < n; i++) {
+            row[i] = cut(OutputValues.text(value(rs, i + 1)), width);
+        }
+        return row;
+    }
+
+    private static String cut(String text, int width) {
+        return text.length() <= width ? text : width < 4 ? text.substring(0, width) : text.substring(0, width - 3) + "...";
     }
 
     private static void printRow(PrintWriter out, String[] cells, int[] widths) {

@@ -24,7 +24,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /**
  * DuckDB lets one process write a database file, and no other process open it meanwhile. While
@@ -43,15 +47,18 @@ final class QueryServer implements AutoCloseable {
     /** The connection a served command reads through, instead of opening the file. */
     private static final ThreadLocal<Connection> SERVED = new ThreadLocal<>();
 
+    /** How long query and explain wait for a database another process holds (a stream starting, a trace). */
+    static final Duration LOCK_WAIT = Duration.ofSeconds(15);
+
     private final Path socket;
     private final ServerSocketChannel server;
-    private final DuckDBConnection connection;
+    /** The stream's connection, once its database is open: requests that come earlier wait for it. */
+    private final CompletableFuture<DuckDBConnection> connection = new CompletableFuture<>();
     private final Thread acceptor;
 
-    private QueryServer(Path socket, ServerSocketChannel server, DuckDBConnection connection) {
+    private QueryServer(Path socket, ServerSocketChannel server) {
         this.socket = socket;
         this.server = server;
-        this.connection = connection;
         this.acceptor = new Thread(this::accept, "egresslog-query-server");
         acceptor.setDaemon(true);
     }
@@ -60,8 +67,12 @@ final class QueryServer implements AutoCloseable {
         return Path.of(db.toAbsolutePath() + ".sock");
     }
 
-    /** Listens beside the database; a socket file left by a killed stream is replaced. */
-    static QueryServer start(Path db, Store store, PrintWriter err) {
+    /**
+     * Listens beside the database; a socket file left by a killed stream is replaced. Called
+     * before the stream opens the database (invariant): from then on query and explain always
+     * reach the stream, and never meet the file locked with no one to answer them.
+     */
+    static QueryServer listen(Path db, PrintWriter err) {
         Path socket = socketOf(db);
         try {
             Files.deleteIfExists(socket);
@@ -72,7 +83,7 @@ final class QueryServer implements AutoCloseable {
             } catch (UnsupportedOperationException e) {
                 // not a POSIX file system: the directory's permissions apply
             }
-            QueryServer qs = new QueryServer(socket, server, (DuckDBConnection) store.connection());
+            QueryServer qs = new QueryServer(socket, server);
             qs.acceptor.start();
             return qs;
         } catch (IOException | UnsupportedOperationException e) {
@@ -80,6 +91,11 @@ final class QueryServer implements AutoCloseable {
                     + "); query and explain will not reach this database while it runs");
             return null;
         }
+    }
+
+    /** The database is open: requests are served on duplicates of its connection. */
+    void ready(Store store) {
+        connection.complete((DuckDBConnection) store.connection());
     }
 
     private void accept() {
@@ -101,10 +117,21 @@ final class QueryServer implements AutoCloseable {
             byte[] request = new byte[in.readInt()];
             in.readFully(request);
             String[] args = JSON.readValue(request, String[].class);
+            DuckDBConnection open;
+            try {
+                open = connection.get();
+            } catch (ExecutionException | InterruptedException e) {
+                return; // the stream stopped before its database was open: the client opens the file itself
+            }
             int exit;
-            try (Connection c = connection.duplicate();
+            try (Connection c = open.duplicate();
                  PrintWriter o = new PrintWriter(new FrameWriter(out, 'o'));
                  PrintWriter e = new PrintWriter(new FrameWriter(out, 'e'))) {
+                try (Statement s = c.createStatement()) {
+                    // a served command never writes: query also takes one statement only, so
+                    // that no COMMIT in its text ends this transaction
+                    s.execute("BEGIN TRANSACTION READ ONLY");
+                }
                 SERVED.set(c);
                 var cli = Main.createCommandLine();
                 cli.setOut(o);
@@ -166,30 +193,63 @@ final class QueryServer implements AutoCloseable {
         }
     }
 
-    /**
-     * The connection a command reads the database through: the stream's own when the command is
-     * served by it, else the file opened read-only.
-     */
-    static Connection readConnection(Path db) {
-        Connection served = SERVED.get();
-        if (served != null) {
-            return served;
-        }
-        return Store.openReadOnly(db);
+    /** What query and explain do with a connection to the database; returns the exit code. */
+    interface Reading {
+        int read(Connection c, boolean served) throws SQLException, IOException;
     }
 
     /**
-     * Runs the command of {@code spec} (its whole command line) in the stream that holds {@code db},
-     * when one does: returns its exit code, or null when no stream answers (the command then opens
-     * the file itself).
+     * Runs {@code reading} on the database {@code db}: in the stream that holds it, when one does
+     * (the whole command line of {@code spec} is sent there), else on the file opened read-only.
+     * A file locked by another process (a stream still opening it, a trace) is waited for up to
+     * {@link #LOCK_WAIT}, then reported in one line.
      */
-    static Integer forward(Path db, CommandSpec spec) {
+    static int run(Path db, CommandSpec spec, Reading reading) throws SQLException, IOException {
+        Connection served = SERVED.get();
+        if (served != null) {
+            return reading.read(served, true);
+        }
+        long deadline = System.nanoTime() + LOCK_WAIT.toNanos();
+        while (true) {
+            Integer exit = forward(db, spec);
+            if (exit != null) {
+                return exit;
+            }
+            Connection c;
+            try {
+                c = Store.openReadOnly(db);
+            } catch (Store.LockedException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new UserException("the database " + db + " is held by another process (" + e.holder()
+                            + ") that does not answer queries, such as a running trace; try again when it ends", ExitCodes.FAILURE);
+                }
+                sleep(100);
+                continue;
+            }
+            try (c) {
+                return reading.read(c, false);
+            }
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UserException("interrupted", ExitCodes.FAILURE);
+        }
+    }
+
+    /**
+     * Sends the command line of {@code spec} to the stream that holds {@code db}, when one does:
+     * returns its exit code, or null when no stream answers (none runs, or it stopped before its
+     * database was open).
+     */
+    private static Integer forward(Path db, CommandSpec spec) {
         List<String> args = spec.root().commandLine().getParseResult().originalArgs();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (SERVED.get() != null) {
-            return null;
-        }
         Path socket = socketOf(db);
         if (!Files.exists(socket)) {
             return null;
@@ -200,6 +260,7 @@ final class QueryServer implements AutoCloseable {
         } catch (IOException e) {
             return null; // left by a stream that was killed
         }
+        boolean answered = false;
         try (channel; OutputStream os = Channels.newOutputStream(channel); InputStream is = Channels.newInputStream(channel)) {
             DataOutputStream request = new DataOutputStream(os);
             byte[] body = JSON.writeValueAsBytes(args);
@@ -209,6 +270,7 @@ final class QueryServer implements AutoCloseable {
             DataInputStream in = new DataInputStream(is);
             while (true) {
                 int type = in.readByte();
+                answered = true;
                 byte[] text = new byte[in.readInt()];
                 in.readFully(text);
                 String s = new String(text, StandardCharsets.UTF_8);
@@ -228,6 +290,9 @@ final class QueryServer implements AutoCloseable {
                 }
             }
         } catch (EOFException e) {
+            if (!answered) {
+                return null; // the stream stopped before it opened the database
+            }
             throw new UserException("the stream holding " + db + " closed the connection", ExitCodes.FAILURE);
         } catch (IOException e) {
             throw new UserException("cannot query the stream holding " + db + ": " + e.getMessage(), ExitCodes.FAILURE);
@@ -236,6 +301,7 @@ final class QueryServer implements AutoCloseable {
 
     @Override
     public void close() {
+        connection.completeExceptionally(new IllegalStateException("stream stopped"));
         try {
             server.close();
             Files.deleteIfExists(socket);

@@ -134,8 +134,12 @@ final class StreamCommand implements Callable<Integer> {
         err.printf("egresslog stream: %s on %s (%s partitions), group %s, into %s%n", String.join(", ", topicNames), bootstrap,
                 partitions.stream().map(String::valueOf).reduce((a, b) -> a + "+" + b).orElse("0"), group, database.db);
         err.flush();
-        try (Store store = Store.open(database.db, correlation.memoryLimit);
-             QueryServer server = QueryServer.start(database.db, store, err)) {
+        try (QueryServer server = QueryServer.listen(database.db, err);
+             Store store = Store.open(database.db, correlation.memoryLimit, err)) {
+            store.denyExternalAccess();
+            if (server != null) {
+                server.ready(store);
+            }
             Watermarks watermarks = new Watermarks(latenessSeconds * 1000, idleSeconds * 1000);
             watermarks.restore(state(store, "final_before", Long.MIN_VALUE));
             StreamIngest ingest = new StreamIngest(store, parserOptions, roles, watermarks, correlatorOptions.maxSkewMs());

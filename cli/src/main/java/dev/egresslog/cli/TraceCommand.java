@@ -82,7 +82,7 @@ final class TraceCommand implements Callable<Integer> {
         CorrelatorOptions correlatorOptions = correlation.toCorrelatorOptions(squidProxies);
         var parserOptions = formats.compiled();
         long t0 = System.nanoTime();
-        try (Store store = Store.open(database.db, correlation.memoryLimit)) {
+        try (Store store = Store.open(database.db, correlation.memoryLimit, spec.commandLine().getErr())) {
             Ingest.Totals totals = new Ingest(store, parserOptions,
                     threads != null ? threads : Runtime.getRuntime().availableProcessors(), keepRaw, partBytes, err).run(sources);
             err.printf("egresslog trace: read %,d lines from %d files (%d parts) in %.1f s (%,.0f lines/s); %,d rejected%n",

@@ -9,6 +9,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,6 +46,18 @@ class StreamKafkaTest {
     @BeforeAll
     static void startBroker() throws Exception {
         broker = KafkaBroker.start(tmp.resolve("broker"));
+    }
+
+    /** Every stream process a test started: ended after each test, whether it passed or failed. */
+    static final List<Process> started = new ArrayList<>();
+
+    @AfterEach
+    void endStreamProcesses() throws InterruptedException {
+        for (Process p : started) {
+            p.destroyForcibly();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+        started.clear();
     }
 
     @AfterAll
@@ -189,9 +202,14 @@ class StreamKafkaTest {
                   SELECT squid_file, squid_line FROM tunnels WHERE squid_line IS NOT NULL) GROUP BY ALL HAVING count(*) > 1)"""));
     }
 
-    /** `egresslog stream` in a process of its own, so that it can be killed with SIGKILL. */
+    /**
+     * `egresslog stream` in a process of its own, so that it can be killed with SIGKILL; the
+     * test's end kills it if it still runs.
+     */
     static Process streamProcess(Path log, String... args) throws IOException {
-        return BenchStream.streamProcess(log, args);
+        Process p = BenchStream.streamProcess(log, args);
+        started.add(p);
+        return p;
     }
 
     @Test
@@ -215,6 +233,7 @@ class StreamKafkaTest {
                 Thread.sleep(1_500);
                 if (w == 1) {
                     waitForRecords(db, log);
+                    servedQueriesOnlyRead(db, log);
                     stream.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
                     stream = streamProcess(log, args);
                 }
@@ -277,19 +296,13 @@ class StreamKafkaTest {
                 throw new IllegalStateException(e);
             }
         });
-        try {
-            Thread.sleep(2_000);
-            b = streamProcess(logB, argsB.toArray(String[]::new));
-            waitForRecords(dbB, logB);
-            b.destroy(); // SIGTERM: B stores what it read and leaves the group
-            assertTrue(b.waitFor(60, TimeUnit.SECONDS), Files.readString(logB));
-            assertEquals(0, b.exitValue(), Files.readString(logB));
-            producing.get(120, TimeUnit.SECONDS);
-        } finally {
-            if (b != null && b.isAlive()) {
-                b.destroyForcibly();
-            }
-        }
+        Thread.sleep(2_000);
+        b = streamProcess(logB, argsB.toArray(String[]::new));
+        waitForRecords(dbB, logB);
+        b.destroy(); // SIGTERM: B stores what it read and leaves the group
+        assertTrue(b.waitFor(60, TimeUnit.SECONDS), Files.readString(logB));
+        assertEquals(0, b.exitValue(), Files.readString(logB));
+        producing.get(120, TimeUnit.SECONDS);
         assertTrue(a.waitFor(180, TimeUnit.SECONDS), Files.readString(logA));
         assertEquals(0, a.exitValue(), Files.readString(logA));
         String log = Files.readString(logA) + Files.readString(logB);
@@ -333,13 +346,14 @@ class StreamKafkaTest {
     }
 
     /**
-     * Waits until a running stream has stored records, asking it with 'egresslog query' (which
-     * the stream answers): it may still be starting (no database yet), or not have polled yet.
+     * Waits until a running stream has stored records, asking it with 'egresslog query'. Until
+     * the stream listens beside its database, there is none to ask; from then on (the stream
+     * listens before it opens the file) every query is answered.
      */
     static void waitForRecords(Path db, Path log) throws Exception {
-        for (int attempt = 0; attempt < 150; attempt++) {
-            var query = run("query", "--db", db.toString(), "-o", "csv", "SELECT count(*) AS n FROM envoy_log");
-            if (!(query.err().contains("no database at") && !Files.exists(db))) {
+        for (int attempt = 0; attempt < 300; attempt++) {
+            if (Files.exists(QueryServer.socketOf(db))) {
+                var query = run("query", "--db", db.toString(), "-o", "csv", "SELECT count(*) AS n FROM envoy_log");
                 assertEquals(0, query.exit(), query.err() + Files.readString(log));
                 if (Long.parseLong(query.lines().get(1).strip()) > 0) {
                     return;
@@ -347,7 +361,23 @@ class StreamKafkaTest {
             }
             Thread.sleep(200);
         }
-        throw new AssertionError("the stream stored nothing in 30 s: " + Files.readString(log));
+        throw new AssertionError("the stream stored nothing in 60 s: " + Files.readString(log));
+    }
+
+    /** A running stream answers queries, but none of them writes, reads files or ends its read-only transaction. */
+    static void servedQueriesOnlyRead(Path db, Path log) throws Exception {
+        Path outside = tmp.resolve("served-copy.csv");
+        for (String sql : List.of("DROP TABLE envoy_log", "SELECT 1; DROP TABLE envoy_log", "COMMIT; DROP TABLE envoy_log",
+                "COPY (SELECT 42) TO '" + outside + "' (FORMAT csv)", "SELECT * FROM read_text('/etc/hostname')",
+                "ATTACH '" + tmp.resolve("served-other.duckdb") + "'", "SET enable_external_access = true")) {
+            var query = run("query", "--db", db.toString(), sql);
+            assertEquals(ExitCodes.USAGE, query.exit(), sql + "\n" + query.out() + query.err() + Files.readString(log));
+        }
+        assertTrue(!Files.exists(outside) && !Files.exists(tmp.resolve("served-other.duckdb")));
+        var still = run("query", "--db", db.toString(), "-o", "csv", "SELECT count(*) FROM envoy_log");
+        assertEquals(0, still.exit(), still.err() + Files.readString(log));
+        var describe = run("query", "--db", db.toString(), "DESCRIBE tunnels");
+        assertEquals(0, describe.exit(), describe.err());
     }
 
     /** Wave {@code w} of {@code waves} equal slices of {@code lines}. */

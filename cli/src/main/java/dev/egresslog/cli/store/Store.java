@@ -1,5 +1,6 @@
 package dev.egresslog.cli.store;
 
+import dev.egresslog.cli.ExitCodes;
 import dev.egresslog.cli.UserException;
 import dev.egresslog.parser.EnvoyRecord;
 import dev.egresslog.parser.Origin;
@@ -33,14 +34,79 @@ public final class Store implements AutoCloseable {
         this.path = path;
     }
 
-    /** Opens (creating if needed) the database for writing. */
+    /** How long a writer waits for a database that another process has open (a query, most often). */
+    private static final long WRITER_LOCK_WAIT_MS = 30_000;
+
+    /** The database file is open in another process; DuckDB allows one process at a time. */
+    public static final class LockedException extends RuntimeException {
+        private final String holder;
+
+        LockedException(String holder) {
+            super("locked by " + holder, null, false, false);
+            this.holder = holder;
+        }
+
+        /** The other process as DuckDB names it, e.g. "PID 1234, /usr/bin/java". */
+        public String holder() {
+            return holder;
+        }
+    }
+
+    /** Opens {@code url}, or throws LockedException when another process holds the file. */
+    private static Connection connect(String url, java.util.Properties props) throws SQLException {
+        try {
+            return DriverManager.getConnection(url, props);
+        } catch (SQLException e) {
+            String m = String.valueOf(e.getMessage());
+            if (m.contains("Could not set lock on file") || m.contains("Conflicting lock is held")) {
+                java.util.regex.Matcher pid = java.util.regex.Pattern.compile("\\(PID (\\d+)\\)").matcher(m);
+                java.util.regex.Matcher exe = java.util.regex.Pattern.compile("held in (\\S+)").matcher(m);
+                throw new LockedException((pid.find() ? "PID " + pid.group(1) : "another process")
+                        + (exe.find() ? ", " + exe.group(1) : ""));
+            }
+            throw e;
+        }
+    }
+
+    /** Opens (creating if needed) the database for writing, quietly. */
     public static Store open(Path path, String memoryLimit) {
+        return open(path, memoryLimit, null);
+    }
+
+    /**
+     * Opens (creating if needed) the database for writing. A file another process has open
+     * (a query reading it, most often) is waited for, up to 30 s, saying so on {@code err}.
+     */
+    public static Store open(Path path, String memoryLimit, java.io.PrintWriter err) {
         try {
             Path parent = path.toAbsolutePath().getParent();
             if (parent != null && !Files.isDirectory(parent)) {
                 throw new UserException("no such directory for the database: " + parent);
             }
-            DuckDBConnection c = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:" + path.toAbsolutePath());
+            DuckDBConnection c = null;
+            long deadline = System.currentTimeMillis() + WRITER_LOCK_WAIT_MS;
+            boolean said = false;
+            while (c == null) {
+                try {
+                    c = (DuckDBConnection) connect("jdbc:duckdb:" + path.toAbsolutePath(), new java.util.Properties());
+                } catch (LockedException e) {
+                    if (System.currentTimeMillis() > deadline) {
+                        throw new UserException("the database " + path + " is in use by another process (" + e.holder()
+                                + "); DuckDB lets one process open a file for writing", ExitCodes.FAILURE);
+                    }
+                    if (!said && err != null) {
+                        err.println("egresslog: waiting for " + e.holder() + " to close " + path);
+                        err.flush();
+                        said = true;
+                    }
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        throw new UserException("interrupted", ExitCodes.FAILURE);
+                    }
+                }
+            }
             try (Statement s = c.createStatement()) {
                 if (memoryLimit != null) {
                     s.execute("SET memory_limit = '" + memoryLimit.replace("'", "") + "'");
@@ -59,7 +125,12 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    /** Opens an existing database read-only, for query and explain. */
+    /**
+     * Opens an existing database read-only, for query and explain: SQL on it sees this database
+     * and nothing else on the machine (no file reads or writes, no ATTACH, no extension
+     * installs), and cannot turn that back on. Results stream rather than being held whole.
+     * Throws LockedException while another process holds the file.
+     */
     public static Connection openReadOnly(Path path) {
         if (!Files.isRegularFile(path)) {
             throw new UserException("no database at " + path + " (run 'egresslog trace' first, or give --db)");
@@ -67,7 +138,12 @@ public final class Store implements AutoCloseable {
         try {
             java.util.Properties props = new java.util.Properties();
             props.setProperty("duckdb.read_only", "true");
-            return DriverManager.getConnection("jdbc:duckdb:" + path.toAbsolutePath(), props);
+            props.setProperty("enable_external_access", "false");
+            props.setProperty("autoinstall_known_extensions", "false");
+            props.setProperty("autoload_known_extensions", "false");
+            props.setProperty("lock_configuration", "true");
+            props.setProperty(org.duckdb.DuckDBDriver.JDBC_STREAM_RESULTS, "true");
+            return connect("jdbc:duckdb:" + path.toAbsolutePath(), props);
         } catch (SQLException e) {
             throw new UserException("cannot open database " + path + ": " + firstLine(e));
         }
@@ -77,6 +153,17 @@ public final class Store implements AutoCloseable {
         String m = e.getMessage() == null ? e.toString() : e.getMessage();
         int nl = m.indexOf('\n');
         return nl < 0 ? m : m.substring(0, nl);
+    }
+
+    /**
+     * From now on SQL on this database reaches no file other than its own and its attached
+     * in-memory work databases: for a process that serves queries to others (stream).
+     */
+    public void denyExternalAccess() throws SQLException {
+        try (Statement s = connection.createStatement()) {
+            s.execute("SET enable_external_access = false");
+            s.execute("SET autoinstall_known_extensions = false");
+        }
     }
 
     public Connection connection() {
