@@ -30,7 +30,7 @@ import java.util.function.Supplier;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks. Numbers are printed, never asserted.",
-        subcommands = {BenchCommand.Parse.class, BenchCommand.Trace.class, BenchStream.class})
+        subcommands = {BenchCommand.Parse.class, BenchCommand.Trace.class, BenchStream.class, BenchFuzz.class})
 final class BenchCommand {
 
     /** Peak resident memory of this process in MB, from /proc (Linux), or -1. */

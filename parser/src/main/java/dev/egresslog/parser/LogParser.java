@@ -37,8 +37,23 @@ public final class LogParser {
         return parse(line, Origin.of(source, lineNumber));
     }
 
-    /** Parses one line; {@code origin} gives source and line number, the wrapper fields are filled here. */
+    /**
+     * Parses one line; {@code origin} gives source and line number, the wrapper fields are filled here.
+     * A line this parser fails on (a bug) is a reject too, with the failure as its reason, so that
+     * one line never ends a run; the fuzz tests require that no line meets this.
+     */
     public ParsedLine parse(String line, Origin origin) {
+        try {
+            return parseOrFail(line, origin);
+        } catch (RuntimeException | StackOverflowError e) {
+            return new Reject(origin, 0, INTERNAL_ERROR + e, line);
+        }
+    }
+
+    /** The reason of a reject for a line the parser failed on: a bug to report, never the line's fault alone. */
+    public static final String INTERNAL_ERROR = "internal error (please report it with this line): ";
+
+    private ParsedLine parseOrFail(String line, Origin origin) {
         unwrapper.reset();
         String text = stripLineEnd(line);
         if (text.isBlank()) {

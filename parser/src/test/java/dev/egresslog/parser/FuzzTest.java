@@ -43,6 +43,7 @@ class FuzzTest {
             assertNotNull(parsed);
             if (parsed instanceof Reject r) {
                 rejects++;
+                assertTrue(!r.reason().startsWith(LogParser.INTERNAL_ERROR), () -> "iteration failed: " + r.reason() + " on: " + line);
                 assertTrue(!r.reason().isBlank() && r.column() >= 0 && r.column() <= line.length() + 1,
                         () -> "bad reject " + r + " for " + line);
             } else {
@@ -53,6 +54,35 @@ class FuzzTest {
         // both outcomes must occur, or the mutations are too weak or too strong to test anything
         assertTrue(records > 2_000, "records: " + records);
         assertTrue(rejects > 2_000, "rejects: " + rejects);
+    }
+
+    /** Every Istio JSON key with a value of every JSON kind, and empty, negative, huge and non-ASCII text. */
+    @Test
+    void everyJsonKeyWithEveryKindOfValueIsARecordOrAReject() {
+        String[] keys = {"start_time", "method", "path", "protocol", "response_code", "response_flags",
+                "response_code_details", "connection_termination_details", "upstream_transport_failure_reason",
+                "bytes_received", "bytes_sent", "duration", "upstream_service_time", "x_forwarded_for", "user_agent",
+                "request_id", "authority", "upstream_host", "upstream_cluster", "upstream_local_address",
+                "downstream_local_address", "downstream_remote_address", "requested_server_name", "route_name"};
+        String[] values = {"\"\"", "\"-\"", "null", "true", "[]", "[1,\"a\"]", "{}", "{\"a\":1}", "0", "-1", "1.5", "-0.0",
+                "1e400", "123456789012345678901234567890", "\"-1\"", "\"abc\"", "\"\u4e2d\u00e9\"", "\"1969-12-31T23:59:59.999Z\"",
+                "\"99999-01-01T00:00:00Z\"", "\"9999999999999999999\"", "\"[::1]:99999\"", "\":\"", "\"|||\""};
+        LogParser parser = new LogParser();
+        int line = 0;
+        for (String key : keys) {
+            for (String value : values) {
+                String json = "{\"start_time\":\"2021-06-04T14:35:50.462Z\",\"bytes_sent\":0,\"" + key + "\":" + value + "}";
+                ParsedLine parsed = parser.parse(json, "fuzz", ++line);
+                assertNotNull(parsed);
+                if (parsed instanceof Reject r) {
+                    assertTrue(!r.reason().startsWith(LogParser.INTERNAL_ERROR) && !r.reason().isBlank(), r.reason() + " on " + json);
+                }
+            }
+        }
+        Reject empty = (Reject) parser.parse("{\"start_time\": \"\"}", "fuzz", 1);
+        assertTrue(empty.reason().contains("start_time"), empty.reason());
+        Reject before1970 = (Reject) parser.parse("{\"start_time\": \"1969-12-31T23:59:59.999Z\", \"duration\": 5}", "fuzz", 2);
+        assertTrue(before1970.reason().contains("before 1970"), before1970.reason());
     }
 
     @Test

@@ -268,8 +268,7 @@ enum EnvoyField implements Slot<EnvoyBuilder> {
     }
 
     private static long epoch(String line, int start, int end) throws FieldException {
-        char first = line.charAt(start);
-        if (first < '0' || first > '9') {
+        if (start >= end || line.charAt(start) < '0' || line.charAt(start) > '9') {
             throw FieldException.expected("a timestamp like 2022-04-20T06:40:24.541Z", line, start, end);
         }
         long millis = Values.epochSecondsMillis(line, start, end, "a timestamp");

@@ -26,7 +26,7 @@ public final class FieldException extends Exception {
         return new FieldException("expected " + what + ", found " + quote(line, start, end), start + 1);
     }
 
-    static String quote(String line, int start, int end) {
+    public static String quote(String line, int start, int end) {
         if (start >= end) {
             return "nothing";
         }

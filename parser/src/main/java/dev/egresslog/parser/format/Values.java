@@ -43,6 +43,27 @@ public final class Values {
         return value;
     }
 
+    /** 9999-12-31T23:59:59.999Z: the last time a log line may carry. */
+    static final long LAST_MILLIS = 253_402_300_799_999L;
+
+    /**
+     * {@code millis} when it is a time the database can hold as a line's time (1970 to 9999): -1
+     * stands for "absent" in the records, so an earlier time must be a reject, never a silent NULL.
+     */
+    static long representable(long millis, String line, int start, int end) throws FieldException {
+        if (millis < 0) {
+            return outOfRange("before 1970", line, start, end);
+        }
+        if (millis > LAST_MILLIS) {
+            return outOfRange("after the year 9999", line, start, end);
+        }
+        return millis;
+    }
+
+    private static long outOfRange(String why, String line, int start, int end) throws FieldException {
+        throw new FieldException("a time " + why + " cannot be stored, found " + FieldException.quote(line, start, end), start + 1);
+    }
+
     /**
      * Epoch ms of an ISO-8601 time: the fast path reads Envoy's {@code 2022-04-20T06:40:24.541Z}
      * in place; other ISO forms (offsets, more or fewer fraction digits) go through java.time.
@@ -54,19 +75,21 @@ public final class Values {
                 && line.charAt(start + 10) == 'T') {
             long fast = fastIso(line, start, fraction);
             if (fast >= 0) {
-                return fast;
+                return representable(fast, line, start, end);
             }
         }
         String text = line.substring(start, end);
+        long millis;
         try {
-            return OffsetDateTime.parse(text).toInstant().toEpochMilli();
-        } catch (DateTimeException e) {
+            millis = OffsetDateTime.parse(text).toInstant().toEpochMilli();
+        } catch (DateTimeException | ArithmeticException e) {
             try {
-                return Instant.parse(text).toEpochMilli();
-            } catch (DateTimeException e2) {
+                millis = Instant.parse(text).toEpochMilli();
+            } catch (DateTimeException | ArithmeticException e2) {
                 throw FieldException.expected(what, line, start, end);
             }
         }
+        return representable(millis, line, start, end);
     }
 
     /** Epoch ms of "yyyy-MM-ddTHH:mm:ss." + {@code fraction} digits + "Z" at p (truncated to ms, as java.time does), or -1. */
@@ -127,6 +150,9 @@ public final class Values {
         if (seconds < 0) {
             throw FieldException.expected(what, line, start, end);
         }
+        if (seconds > LAST_MILLIS / 1000) {
+            return outOfRange("after the year 9999", line, start, end);
+        }
         long millis = 0;
         if (intEnd < end) {
             int scale = 100;
@@ -144,10 +170,12 @@ public final class Values {
 
     /** Epoch ms of Common Log Format time: {@code 16/Nov/2015:11:44:17 -0600}. */
     public static long clfMillis(String line, int start, int end, String what) throws FieldException {
+        long millis;
         try {
-            return ZonedDateTime.parse(line.substring(start, end), CLF_TIME).toInstant().toEpochMilli();
-        } catch (DateTimeException e) {
+            millis = ZonedDateTime.parse(line.substring(start, end), CLF_TIME).toInstant().toEpochMilli();
+        } catch (DateTimeException | ArithmeticException e) {
             throw FieldException.expected(what, line, start, end);
         }
+        return representable(millis, line, start, end);
     }
 }
