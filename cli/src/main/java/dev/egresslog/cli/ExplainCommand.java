@@ -31,7 +31,7 @@ final class ExplainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try {
-            return QueryServer.run(database.db, spec, (c, served) -> explain(c));
+            return QueryServer.run(database.db, spec, false, (c, served) -> explain(c));
         } catch (SQLException e) {
             throw new UserException("database error: " + Store.firstLine(e), ExitCodes.FAILURE);
         }
@@ -90,16 +90,33 @@ final class ExplainCommand implements Callable<Integer> {
         }
         String file = t.getString(prefix + "_file");
         if (raw == null) {
-            raw = readLine(file, t.getLong(prefix + "_line"));
+            raw = readLine(file, absolutePath(c, t.getInt(prefix + "_source_id")), t.getLong(prefix + "_line"));
         }
         out.printf("%-8s %s:%s%n         %s%n", name, file, line, raw);
     }
 
-    /** Line {@code number} of the log file, read back (the database keeps line texts only with trace --keep-raw). */
-    static String readLine(String file, long number) {
+    /** Where trace found the input (its path from any directory), or null. */
+    private static String absolutePath(Connection c, int sourceId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT absolute_path FROM sources WHERE source_id = ?")) {
+            ps.setInt(1, sourceId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    /**
+     * Line {@code number} of the log file, read back (the database keeps line texts only with
+     * trace --keep-raw): at the path as given when it is there from here, else where trace found it.
+     */
+    static String readLine(String file, String absolute, long number) {
         Path path = Path.of(file);
+        if (!file.equals("-") && !java.nio.file.Files.isRegularFile(path) && absolute != null) {
+            path = Path.of(absolute);
+        }
         if (file.equals("-") || !java.nio.file.Files.isRegularFile(path)) {
-            return "(the line's text is not stored and " + file + " is gone; trace --keep-raw keeps it)";
+            return "(the line's text is not stored and " + (file.equals("-") ? "standard input" : file)
+                    + " cannot be read again; trace --keep-raw keeps it)";
         }
         try (LineReader reader = LineReader.open(path)) {
             String line;

@@ -45,6 +45,8 @@ final class Ingest {
     static final class Source {
         final Inputs.Input input;
         final String forcedRole;
+        /** The file read: the input's own, or where a stream (stdin, a pipe) was spooled to. */
+        java.nio.file.Path file;
         int sourceId;
         long skipLines;
         String fingerprint;
@@ -57,6 +59,9 @@ final class Ingest {
         long rejects;
         long envoy;
         long squid;
+        /** From the part that holds the end of the input: its last line had no line end; why it could not be read further. */
+        boolean lastLineOpen;
+        String error;
 
         synchronized void add(long lastLine, long records, long rejects, long envoy, long squid) {
             this.lines = Math.max(this.lines, lastLine);
@@ -95,6 +100,27 @@ final class Ingest {
     record Totals(long files, long parts, long skippedFiles, long lines, long records, long rejects, double seconds) {
     }
 
+    /** Where streams (standard input, pipes) are spooled while a run reads them: beside the database, deleted after. */
+    static java.nio.file.Path spoolDirectory(java.nio.file.Path db) {
+        return java.nio.file.Path.of(db.toAbsolutePath() + ".stdin");
+    }
+
+    /** Deletes the spooled streams of a run (or of a run that was killed). */
+    static void deleteSpool(java.nio.file.Path db) {
+        java.nio.file.Path dir = spoolDirectory(db);
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (var files = Files.list(dir)) {
+            for (java.nio.file.Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            // left for the next run, which deletes it first
+        }
+    }
+
     private final Store store;
     private final ParserOptions parserOptions;
     private final int threads;
@@ -119,6 +145,7 @@ final class Ingest {
         LinkedBlockingQueue<Source> todo = new LinkedBlockingQueue<>();
         long[] skipped = {0};
         store.inTransaction(c -> {
+            deleteSpool(store.path());
             int unfinished = store.dropUnfinished();
             if (unfinished > 0) {
                 err.printf("egresslog trace: %d input(s) a failed run left unfinished were removed with their lines;"
@@ -197,10 +224,18 @@ final class Ingest {
         long rejects = 0;
         store.inTransaction(c -> {
             for (Source source : done) {
-                store.finishSource(source.sourceId, source.fingerprint, source.headHash, source.bytes, source.lines,
-                        source.records, source.rejects, source.kind());
+                store.finishSource(source.sourceId, new Store.Finished(source.fingerprint, source.headHash, source.bytes,
+                        source.lines, source.records, source.rejects, source.kind(), source.lastLineOpen, source.error));
             }
         });
+        for (Source source : done) {
+            if (source.error != null) {
+                err.printf("egresslog trace: %s: cannot read after line %,d: %s%n", source.input.name(), source.lines, source.error);
+            } else if (source.lastLineOpen && !source.input.isStdin()) {
+                err.printf("egresslog trace: %s: its last line (%,d) has no line end yet; stored as it is, and read again "
+                        + "if the file grows%n", source.input.name(), source.lines);
+            }
+        }
         for (Source source : done) {
             records += source.records;
             rejects += source.rejects;
@@ -211,18 +246,13 @@ final class Ingest {
     /** Fingerprints the input and registers it; false when the database already holds all of it. */
     private boolean prepare(Source source) throws SQLException {
         Inputs.Input input = source.input;
-        if (input.isStdin()) {
-            source.fingerprint = "stdin:" + System.nanoTime();
-            source.headHash = source.fingerprint;
-            source.sourceId = store.addSource("-", source.fingerprint, source.headHash, 0, source.forcedRole);
-            return true;
-        }
+        source.file = input.stream() ? spool(input) : input.path();
         try {
-            source.bytes = Files.size(input.path());
-            source.headHash = headHash(input, source.bytes);
-            source.gzip = isGzip(input);
+            source.bytes = Files.size(source.file);
+            source.headHash = headHash(source.file, input.name(), source.bytes);
+            source.gzip = isGzip(source.file);
         } catch (IOException e) {
-            throw new UserException("cannot read " + input.name() + ": " + e.getMessage());
+            throw new UserException("cannot read " + input.name() + ": " + InputParser.describe(e));
         }
         source.fingerprint = source.headHash + ":" + source.bytes;
         String twin = registeredThisRun.putIfAbsent(source.fingerprint, input.name());
@@ -240,35 +270,58 @@ final class Ingest {
         }
         if (!source.gzip) {
             for (Store.Known earlier : store.findSmallerAtPath(input.name(), source.bytes)) {
-                if (earlier.lines() > 0 && headHash(input, earlier.bytes()).equals(earlier.headHash())) {
+                if (earlier.lines() > 0 && headHash(source.file, input.name(), earlier.bytes()).equals(earlier.headHash())) {
                     source.sourceId = earlier.sourceId();
-                    source.skipLines = earlier.lines();
-                    store.dropLinesAfter(earlier.sourceId(), earlier.lines()); // a failed run's part of the new lines
-                    err.printf("egresslog trace: %s has grown since it was read; reading from line %,d%n", input.name(),
-                            earlier.lines() + 1);
+                    // a last line read before its end was written is read again, whole
+                    long kept = earlier.lastLineOpen() ? earlier.lines() - 1 : earlier.lines();
+                    if (earlier.lastLineOpen()) {
+                        store.dropLine(earlier.sourceId(), earlier.lines());
+                    }
+                    source.skipLines = kept;
+                    store.dropLinesAfter(earlier.sourceId(), kept); // a failed run's part of the new lines
+                    err.printf("egresslog trace: %s has grown since it was read; reading from line %,d%n", input.name(), kept + 1);
                     return true;
                 }
             }
         }
-        source.sourceId = store.addSource(input.name(), source.fingerprint, source.headHash, source.bytes, source.forcedRole);
+        source.sourceId = store.addSource(input.name(), input.isStdin() ? null : input.path().toAbsolutePath().toString(),
+                source.fingerprint, source.headHash, source.bytes, source.forcedRole);
         return true;
     }
 
+    /**
+     * Copies a stream (standard input, a pipe) to a file beside the database, so that it is known
+     * by its content as files are: the same input piped again adds nothing, and a longer version
+     * of it (the same pod's log, later) is read from its first new line.
+     */
+    private java.nio.file.Path spool(Inputs.Input input) {
+        try {
+            java.nio.file.Path dir = Files.createDirectories(spoolDirectory(store.path()));
+            java.nio.file.Path file = Files.createTempFile(dir, "input-", ".log");
+            try (InputStream in = input.open(System.in)) {
+                Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            return file;
+        } catch (IOException e) {
+            throw new UserException("cannot read " + input.name() + ": " + InputParser.describe(e));
+        }
+    }
+
     /** Hash of the first min(limit, 64 KiB) bytes: what a log keeps when it grows. */
-    private static String headHash(Inputs.Input input, long limit) {
-        try (InputStream in = Files.newInputStream(input.path())) {
+    private static String headHash(java.nio.file.Path file, String name, long limit) {
+        try (InputStream in = Files.newInputStream(file)) {
             byte[] head = in.readNBytes((int) Math.min(limit, HEAD_BYTES));
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             return HexFormat.of().formatHex(sha.digest(head), 0, 16);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         } catch (IOException e) {
-            throw new UserException("cannot read " + input.name() + ": " + e.getMessage());
+            throw new UserException("cannot read " + name + ": " + InputParser.describe(e));
         }
     }
 
-    private static boolean isGzip(Inputs.Input input) {
-        try (InputStream in = Files.newInputStream(input.path())) {
+    private static boolean isGzip(java.nio.file.Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
             return in.read() == 0x1f && in.read() == 0x8b;
         } catch (IOException e) {
             return false;
@@ -281,13 +334,13 @@ final class Ingest {
      * to {@code parts} as soon as it is found.
      */
     private void split(Source source, Consumer<Part> parts) {
-        if (threads < 2 || source.input.isStdin() || source.bytes <= partBytes || source.gzip) {
+        if (threads < 2 || source.bytes <= partBytes || source.gzip) {
             parts.accept(new Part(source, 0, -1, 1));
             return;
         }
         long partStart = 0;
         long partFirstLine = 1;
-        try (InputStream in = Files.newInputStream(source.input.path())) {
+        try (InputStream in = Files.newInputStream(source.file)) {
             byte[] buffer = new byte[1 << 16];
             long position = 0;
             long lines = 0;
@@ -320,11 +373,11 @@ final class Ingest {
         Source source = part.source();
         LogParser parser = new LogParser(parserOptions);
         long[] counts = new long[4]; // records, rejects, envoy, squid
-        long lastLine = 0;
+        InputParser.Outcome outcome = null;
         try (LineReader reader = part.whole()
-                ? new LineReader(source.input.open(System.in), LineReader.DEFAULT_MAX_LINE)
-                : LineReader.range(source.input.path(), part.start(), part.end(), part.firstLine(), LineReader.DEFAULT_MAX_LINE)) {
-            lastLine = InputParser.parseWithText(reader, source.input.name(), parser, (raw, parsed) -> {
+                ? new LineReader(Files.newInputStream(source.file), LineReader.DEFAULT_MAX_LINE)
+                : LineReader.range(source.file, part.start(), part.end(), part.firstLine(), LineReader.DEFAULT_MAX_LINE)) {
+            outcome = InputParser.parseWithText(reader, source.input.name(), parser, (raw, parsed) -> {
                 linesRead.increment();
                 if (parsed.origin().line() <= source.skipLines) {
                     return;
@@ -342,10 +395,18 @@ final class Ingest {
                 }
             });
         } catch (IOException e) {
-            appender.append(source.sourceId, null, new Reject(Origin.of(source.input.name(), part.firstLine()), 0,
-                    "cannot read: " + e.getMessage(), ""));
-            counts[1]++;
+            // the file could not be opened (it was readable when listed): nothing of this part was read
+            outcome = new InputParser.Outcome(part.firstLine() - 1, false, InputParser.describe(e));
         }
-        source.add(lastLine, counts[0], counts[1], counts[2], counts[3]);
+        boolean last = part.whole() || part.end() == source.bytes;
+        synchronized (source) {
+            source.add(outcome.lines(), counts[0], counts[1], counts[2], counts[3]);
+            if (outcome.error() != null) {
+                source.error = source.error == null ? outcome.error() : source.error;
+            }
+            if (last) {
+                source.lastLineOpen = outcome.lastLineOpen();
+            }
+        }
     }
 }

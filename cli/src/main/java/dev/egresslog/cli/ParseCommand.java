@@ -48,29 +48,45 @@ final class ParseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (maxLine < 1) {
+            throw new UserException("--max-line must be at least 1 byte, found " + maxLine);
+        }
         LogParser parser = newParser();
-        List<Inputs.Input> inputs = Inputs.expand(files);
+        Inputs.Expansion expansion = Inputs.expand(files, Inputs.neverRead(List.of()));
         PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        for (Inputs.Skipped skipped : expansion.skipped()) {
+            err.printf("egresslog parse: skipped %s: %s%n", skipped.name(), skipped.reason());
+        }
         long[] rejects = new long[1];
+        boolean broken = false;
         try (RecordWriter writer = RecordWriter.create(output, out)) {
-            for (Inputs.Input input : inputs) {
+            for (Inputs.Input input : expansion.inputs()) {
+                InputParser.Outcome outcome;
                 try (InputStream stream = input.open(System.in);
                      LineReader reader = new LineReader(stream, maxLine)) {
-                    InputParser.parse(reader, input.name(), parser, (ParsedLine line) -> {
+                    outcome = InputParser.parse(reader, input.name(), parser, (ParsedLine line) -> {
                         if (line instanceof Reject) {
                             rejects[0]++;
                         }
                         writer.write(line);
                     });
                 } catch (IOException e) {
-                    throw new UserException("cannot read " + input.name() + ": " + e.getMessage());
+                    outcome = new InputParser.Outcome(0, false, InputParser.describe(e));
+                }
+                if (outcome.error() != null) {
+                    // no line carries it: said here, and the exit code says some input was not read whole
+                    broken = true;
+                    out.flush();
+                    err.printf("egresslog parse: %s: cannot read after line %,d: %s%n", input.name(), outcome.lines(), outcome.error());
+                    err.flush();
                 }
             }
         } catch (UncheckedIOException e) {
             throw new UserException("cannot write output: " + e.getCause().getMessage(), ExitCodes.FAILURE);
         }
         out.flush();
-        return rejects[0] == 0 ? ExitCodes.OK : ExitCodes.REJECTS;
+        return rejects[0] == 0 && !broken ? ExitCodes.OK : ExitCodes.REJECTS;
     }
 
     private LogParser newParser() {

@@ -53,7 +53,7 @@ final class QueryCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try {
-            return QueryServer.run(database.db, spec, this::query);
+            return QueryServer.run(database.db, spec, true, this::query);
         } catch (SQLException e) {
             throw new UserException("query failed: " + Store.firstLine(e));
         }

@@ -200,11 +200,12 @@ final class QueryServer implements AutoCloseable {
 
     /**
      * Runs {@code reading} on the database {@code db}: in the stream that holds it, when one does
-     * (the whole command line of {@code spec} is sent there), else on the file opened read-only.
+     * (the whole command line of {@code spec} is sent there), else on the file opened read-only
+     * ({@code streaming}: results stream, one open at a time).
      * A file locked by another process (a stream still opening it, a trace) is waited for up to
      * {@link #LOCK_WAIT}, then reported in one line.
      */
-    static int run(Path db, CommandSpec spec, Reading reading) throws SQLException, IOException {
+    static int run(Path db, CommandSpec spec, boolean streaming, Reading reading) throws SQLException, IOException {
         Connection served = SERVED.get();
         if (served != null) {
             return reading.read(served, true);
@@ -217,7 +218,7 @@ final class QueryServer implements AutoCloseable {
             }
             Connection c;
             try {
-                c = Store.openReadOnly(db);
+                c = Store.openForQueries(db, streaming);
             } catch (Store.LockedException e) {
                 if (System.nanoTime() > deadline) {
                     throw new UserException("the database " + db + " is held by another process (" + e.holder()

@@ -11,6 +11,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -71,42 +73,79 @@ final class TraceCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter out = spec.commandLine().getOut();
+        int threadCount = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        if (threadCount < 1 || threadCount > 1024) {
+            throw new UserException("--threads must be between 1 and 1024, found " + threadCount);
+        }
+        if (partBytes < 1024) {
+            throw new UserException("--part-bytes must be at least 1024");
+        }
+        var neverRead = Inputs.neverRead(List.of(database.db));
         List<Ingest.Source> sources = new ArrayList<>();
-        addSources(sources, paths, null);
-        addSources(sources, sidecars, "sidecar");
-        addSources(sources, gateways, "gateway");
-        addSources(sources, squids, "squid");
-        if (sources.isEmpty()) {
+        List<Inputs.Skipped> skipped = new ArrayList<>();
+        addSources(sources, skipped, paths, null, neverRead);
+        addSources(sources, skipped, sidecars, "sidecar", neverRead);
+        addSources(sources, skipped, gateways, "gateway", neverRead);
+        addSources(sources, skipped, squids, "squid", neverRead);
+        if (sources.isEmpty() && skipped.isEmpty()) {
             throw new UserException("no input: give log files or directories (see 'egresslog trace --help')");
         }
         CorrelatorOptions correlatorOptions = correlation.toCorrelatorOptions(squidProxies);
         var parserOptions = formats.compiled();
         long t0 = System.nanoTime();
         try (Store store = Store.open(database.db, correlation.memoryLimit, spec.commandLine().getErr())) {
-            Ingest.Totals totals = new Ingest(store, parserOptions,
-                    threads != null ? threads : Runtime.getRuntime().availableProcessors(), keepRaw, partBytes, err).run(sources);
-            err.printf("egresslog trace: read %,d lines from %d files (%d parts) in %.1f s (%,.0f lines/s); %,d rejected%n",
-                    totals.lines(), totals.files(), totals.parts(), totals.seconds(),
-                    totals.lines() / Math.max(totals.seconds(), 1e-9), totals.rejects());
-            err.flush();
+            checkSquidProxyFiles(store);
+            for (Inputs.Skipped s : skipped) {
+                err.printf("egresslog trace: skipped %s: %s%n", s.name(), s.reason());
+            }
+            store.inTransaction(c -> {
+                for (Inputs.Skipped s : skipped) {
+                    store.addSkipped(s.name(), Path.of(s.name()).toAbsolutePath().toString(), s.reason());
+                }
+            });
+            try {
+                Ingest.Totals totals = new Ingest(store, parserOptions, threadCount, keepRaw, partBytes, err).run(sources);
+                err.printf("egresslog trace: read %,d lines from %d files (%d parts) in %.1f s (%,.0f lines/s); %,d rejected%n",
+                        totals.lines(), totals.files(), totals.parts(), totals.seconds(),
+                        totals.lines() / Math.max(totals.seconds(), 1e-9), totals.rejects());
+                err.flush();
+            } finally {
+                Ingest.deleteSpool(database.db);
+            }
             Correlator.Result result = new Correlator(store.connection(), correlatorOptions, line -> {
                 err.println("egresslog trace: " + line);
                 err.flush();
             }).run();
             summary(out, store, result, (System.nanoTime() - t0) / 1e9);
+            RoleCheck.warn(store, err);
         } catch (SQLException e) {
             throw new UserException(correlation.databaseError(e), ExitCodes.FAILURE);
+        } finally {
+            Store.removeEmptyTempDirectory(database.db);
         }
         return ExitCodes.OK;
     }
 
-    private static void addSources(List<Ingest.Source> sources, List<String> paths, String role) {
+    /** A --squid-proxy file must be an input of this run or one the database holds. */
+    private void checkSquidProxyFiles(Store store) throws SQLException {
+        for (String pair : squidProxies) {
+            String file = pair.substring(0, pair.lastIndexOf('='));
+            if (!Files.exists(Path.of(file)) && !store.hasSourcePath(file)) {
+                throw new UserException("--squid-proxy names " + file + ", which is neither a file nor an input in " + database.db);
+            }
+        }
+    }
+
+    private static void addSources(List<Ingest.Source> sources, List<Inputs.Skipped> skipped, List<String> paths, String role,
+                                   java.util.function.Predicate<Path> neverRead) {
         if (paths.isEmpty()) {
             return;
         }
-        for (Inputs.Input input : Inputs.expand(paths)) {
+        Inputs.Expansion expansion = Inputs.expand(paths, neverRead);
+        for (Inputs.Input input : expansion.inputs()) {
             sources.add(new Ingest.Source(input, role));
         }
+        skipped.addAll(expansion.skipped());
     }
 
     private void summary(PrintWriter out, Store store, Correlator.Result result, double seconds) throws SQLException {
@@ -127,8 +166,21 @@ final class TraceCommand implements Callable<Integer> {
         try (Statement s = store.connection().createStatement()) {
             try (ResultSet rs = s.executeQuery("SELECT count(*), count(DISTINCT source_id) FROM rejects")) {
                 rs.next();
-                out.printf("Rejected lines: %,d in %d files (SELECT * FROM rejects)%n%n", rs.getLong(1), rs.getLong(2));
+                out.printf("Rejected lines: %,d in %d files (SELECT * FROM rejects)%n", rs.getLong(1), rs.getLong(2));
             }
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FILTER (kind = 'skipped'), count(*) FILTER (error IS NOT NULL "
+                    + "AND kind IS DISTINCT FROM 'skipped') FROM sources")) {
+                rs.next();
+                if (rs.getLong(1) > 0) {
+                    out.printf("Not read: %,d entries of the input directories (SELECT path, error FROM sources WHERE kind = 'skipped')%n",
+                            rs.getLong(1));
+                }
+                if (rs.getLong(2) > 0) {
+                    out.printf("Read only in part: %,d inputs (SELECT path, lines, error FROM sources WHERE error IS NOT NULL)%n",
+                            rs.getLong(2));
+                }
+            }
+            out.println();
             table(out, s, "Top clients:", """
                     SELECT coalesce(pod, client_ip) AS client, count(*) AS tunnels, sum(bytes_down) AS bytes_down
                     FROM tunnels WHERE sidecar_line IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5""");

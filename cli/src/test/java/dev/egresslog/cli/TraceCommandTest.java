@@ -287,7 +287,7 @@ class TraceCommandTest {
         byte[] content = Files.readAllBytes(squid);
         String head = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(content), 0, 16);
         try (Store store = Store.open(db, "512MB")) {
-            int id = store.addSource(squid.toString(), head + ":" + content.length, head, content.length, null);
+            int id = store.addSource(squid.toString(), squid.toAbsolutePath().toString(), head + ":" + content.length, head, content.length, null);
             try (Store.LogAppender appender = store.appender(false)) {
                 appender.append(id, SEED_SQUID, new dev.egresslog.parser.LogParser().parse(SEED_SQUID, squid.toString(), 1));
             }

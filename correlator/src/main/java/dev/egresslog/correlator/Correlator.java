@@ -117,20 +117,39 @@ public final class Correlator {
         }
         exec("ATTACH '" + (workFile == null ? ":memory:" : workFile.toString().replace("'", "''")) + "' AS egresslog_work");
         useWork();
+        boolean done = false;
         try {
             correlate();
-        } finally {
             useFile();
+            Result result = result();
+            done = true;
+            return result;
+        } finally {
+            // also when a stage fails (out of memory, disk full): no work file is left behind
+            try {
+                if (!done) {
+                    useFile();
+                }
+                exec("DETACH DATABASE IF EXISTS egresslog_work");
+            } catch (SQLException e) {
+                if (done) {
+                    throw e;
+                }
+            }
+            if (workFile != null && !keep) {
+                deleteWorkFile(workFile);
+            }
         }
-        Result result = result();
-        exec("DETACH DATABASE IF EXISTS egresslog_work");
-        if (workFile != null && !keep) {
-            deleteWorkFile(workFile);
-        }
-        return result;
     }
 
     private void correlate() throws SQLException {
+        // What earlier runs learned (sources.clock_offset_ms, proxy_address) helps a stream pass,
+        // which sees a window of the lines. A trace sees all the lines and learns from them alone:
+        // a one-shot run and a continued run on the same lines give the same rows.
+        exec(window == null
+                ? "CREATE OR REPLACE VIEW prior AS SELECT source_id, NULL::BIGINT AS clock_offset_ms, NULL::VARCHAR AS proxy_address "
+                        + "FROM sources"
+                : "CREATE OR REPLACE VIEW prior AS SELECT source_id, clock_offset_ms, proxy_address FROM sources");
         stage("classifying Envoy lines", this::hops);
         stage("pairing sidecars with gateways", () -> {
             sidecarGatewayCandidates();
@@ -538,8 +557,8 @@ public final class Correlator {
                        sq.t0 - coalesce(h.offset_ms, o.offset_ms, src.clock_offset_ms, 0) AS tm
                 FROM sq LEFT JOIN source_offset o USING (source_id)
                         LEFT JOIN hour_offset h ON h.source_id = sq.source_id AND h.hour = sq.t0 // 3600000
-                        -- what an earlier run learned, for a source with no certain pair this time
-                        LEFT JOIN sources src ON src.source_id = sq.source_id
+                        -- what an earlier pass learned, for a source with no certain pair this time
+                        LEFT JOIN prior src ON src.source_id = sq.source_id
                 """);
     }
 
@@ -802,6 +821,10 @@ public final class Correlator {
     }
 
     private void updateSources() throws SQLException {
+        if (window == null) {
+            // a trace learns everything again: nothing stays of an earlier run's estimates
+            exec("UPDATE sources SET clock_offset_ms = NULL, proxy_address = NULL, role = NULL");
+        }
         exec("""
                 UPDATE sources SET clock_offset_ms = o.offset_ms
                 FROM source_offset o WHERE o.source_id = sources.source_id

@@ -85,7 +85,7 @@ final class TunnelSql {
                   coalesce(s.dra_port, g.dra_port, q.client_port) AS client_port,
                   s.pod AS pod,
                   s.namespace AS namespace,
-                  coalesce(g.uh, CASE WHEN s.uh = s.dla THEN s.uh ELSE s.dla END, qs.proxy_address) AS proxy_address,
+                  coalesce(g.uh, CASE WHEN s.uh = s.dla THEN s.uh ELSE s.dla END, lp.addr, qs.proxy_address) AS proxy_address,
                   q.connect_host,
                   q.connect_port,
                   q.method AS squid_method,
@@ -119,7 +119,10 @@ final class TunnelSql {
                 LEFT JOIN slice_side s ON s.hid = c.shid
                 LEFT JOIN slice_gate g ON g.hid = c.ghid
                 LEFT JOIN slice_squid q ON q.hid = c.qhid
-                LEFT JOIN sources qs ON qs.source_id = q.source_id
+                LEFT JOIN prior qs ON qs.source_id = q.source_id
+                -- the proxy address this run learned the Squid source serves
+                LEFT JOIN (SELECT source_id, arg_max(addr, n) AS addr FROM source_proxy GROUP BY source_id) lp
+                       ON lp.source_id = q.source_id
                 LEFT JOIN sg_match m1 ON m1.shid = c.shid AND m1.ghid = c.ghid
                 LEFT JOIN pq_match m2 ON m2.qhid = c.qhid AND m2.ehid = coalesce(c.ghid, c.shid)
                 """;

@@ -9,12 +9,18 @@ public final class InputParser {
     }
 
     /**
-     * Parses every line of {@code reader}. A line over the length limit, and a read error (which
-     * ends the input), each become a reject; nothing is thrown for bad input.
-     *
-     * @return the number of lines read
+     * What became of an input: the number of its last line read, whether that line had no line
+     * end, and why the input could not be read further, if it could not (with no line to
+     * carry the reason: a read error inside a line makes that line a reject instead).
      */
-    public static long parse(LineReader reader, String source, LogParser parser, Consumer<? super ParsedLine> sink) {
+    public record Outcome(long lines, boolean lastLineOpen, String error) {
+    }
+
+    /**
+     * Parses every line of {@code reader}. A line over the length limit, and a line a read error
+     * broke off, each become a reject; nothing is thrown for bad input.
+     */
+    public static Outcome parse(LineReader reader, String source, LogParser parser, Consumer<? super ParsedLine> sink) {
         return parseWithText(reader, source, parser, (raw, parsed) -> sink.accept(parsed));
     }
 
@@ -25,18 +31,31 @@ public final class InputParser {
     }
 
     /** As {@link #parse(LineReader, String, LogParser, Consumer)}, also handing over each line's text. */
-    public static long parseWithText(LineReader reader, String source, LogParser parser, LineSink sink) {
+    public static Outcome parseWithText(LineReader reader, String source, LogParser parser, LineSink sink) {
+        boolean open = false;
         while (true) {
             String line;
             try {
                 line = reader.next();
             } catch (IOException e) {
-                sink.accept(null, new Reject(Origin.of(source, reader.lineNumber() + 1), 0,
-                        "cannot read further: " + describe(e), ""));
-                return reader.lineNumber();
+                // a line it broke off carried the reason already
+                return new Outcome(reader.lineNumber(), false, reader.brokenOff() ? null : describe(e));
             }
             if (line == null) {
-                return reader.lineNumber();
+                return new Outcome(reader.lineNumber(), open, null);
+            }
+            open = reader.lastLineOpen();
+            if (reader.brokenOff()) {
+                String why;
+                try {
+                    reader.next();
+                    why = "read error";
+                } catch (IOException e) {
+                    why = describe(e);
+                }
+                sink.accept(line, new Reject(Origin.of(source, reader.lineNumber()), 0,
+                        "the input breaks off in this line: " + why, line));
+                return new Outcome(reader.lineNumber(), false, null);
             }
             if (reader.truncated()) {
                 sink.accept(line, new Reject(Origin.of(source, reader.lineNumber()), reader.maxLine() + 1,
@@ -48,10 +67,26 @@ public final class InputParser {
         }
     }
 
-    static String describe(IOException e) {
+    /** Why an input could not be read, in words: "permission denied", "truncated .gz file"... */
+    public static String describe(IOException e) {
         String message = e.getMessage();
         if (e instanceof java.io.EOFException) {
             return "the compressed stream ends early (truncated .gz file)";
+        }
+        if (e instanceof java.util.zip.ZipException) {
+            return "corrupt gzip data" + (message == null ? "" : " (" + message + ")");
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof java.nio.file.FileSystemLoopException) {
+            return "a symbolic link loop";
+        }
+        if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
+            return fs.getReason().toLowerCase(java.util.Locale.ROOT);
         }
         return message == null ? e.getClass().getSimpleName() : message;
     }

@@ -14,7 +14,13 @@ import java.util.zip.GZIPInputStream;
  * Reads lines from a file or stream with bounded memory: gzip is detected by its magic bytes,
  * bytes are decoded as UTF-8 (malformed sequences become U+FFFD, never an exception), and a
  * line longer than the limit is cut there and the rest skipped up to its newline; its full
- * length is reported so the caller can reject it. A last line without a newline is returned.
+ * length is reported so the caller can reject it. A last line without a newline is returned,
+ * and {@link #lastLineOpen()} tells it (a log being written may complete it later).
+ *
+ * <p>A read error (a corrupt or truncated gzip stream) never loses what came before it: the
+ * bytes of the line it broke off are returned as that line, with {@link #brokenOff()} set, and
+ * the error is thrown by the next call. An error in a gzip header is thrown by the first call,
+ * never by the constructor.
  */
 public final class LineReader implements Closeable {
     public static final int DEFAULT_MAX_LINE = 64 * 1024;
@@ -28,9 +34,22 @@ public final class LineReader implements Closeable {
     private long lineNumber;
     private long lineLength;
     private boolean eof;
+    /** Whether the line last returned ended at the end of input without a newline. */
+    private boolean open;
+    /** Whether the line last returned was cut short by a read error, which {@link #pending} holds. */
+    private boolean brokenOff;
+    /** A read error to throw at the next call. */
+    private IOException pending;
 
-    public LineReader(InputStream in, int maxLine) throws IOException {
-        this(gunzipIfCompressed(in), maxLine, 1);
+    public LineReader(InputStream in, int maxLine) {
+        this.maxLine = maxLine;
+        InputStream stream = in;
+        try {
+            stream = gunzipIfCompressed(in);
+        } catch (IOException e) {
+            pending = e;
+        }
+        this.in = stream;
     }
 
     private LineReader(InputStream in, int maxLine, long firstLine) {
@@ -49,6 +68,7 @@ public final class LineReader implements Closeable {
     }
 
     public static LineReader open(Path path) throws IOException {
+        // only opening the file can fail here; a bad gzip header is thrown by next()
         return new LineReader(Files.newInputStream(path), DEFAULT_MAX_LINE);
     }
 
@@ -110,15 +130,34 @@ public final class LineReader implements Closeable {
      *                     returned before stay valid
      */
     public String next() throws IOException {
+        if (pending != null) {
+            IOException e = pending;
+            pending = null;
+            brokenOff = false;
+            throw e;
+        }
         int length = 0;
         lineLength = 0;
         boolean any = false;
+        open = false;
         while (true) {
             if (position == limit) {
-                if (eof || !fill()) {
+                boolean more;
+                try {
+                    more = !eof && fill();
+                } catch (IOException e) {
+                    if (!any) {
+                        throw e;
+                    }
+                    pending = e;
+                    brokenOff = true;
+                    break;
+                }
+                if (!more) {
                     if (!any) {
                         return null;
                     }
+                    open = true;
                     break;
                 }
             }
@@ -170,6 +209,16 @@ public final class LineReader implements Closeable {
     /** 1-based number of the line last returned. */
     public long lineNumber() {
         return lineNumber;
+    }
+
+    /** Whether the line last returned had no line end: the input ended inside it. */
+    public boolean lastLineOpen() {
+        return open;
+    }
+
+    /** Whether the line last returned was cut short by a read error (thrown by the next call). */
+    public boolean brokenOff() {
+        return brokenOff;
     }
 
     /** Whether the line last returned was cut at the limit. */

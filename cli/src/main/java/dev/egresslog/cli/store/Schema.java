@@ -58,6 +58,9 @@ public final class Schema {
                 .collect(Collectors.joining(",\n")) + ")";
     }
 
+    /** Columns added to {@code sources} after databases were first written: added where missing, NULL in old rows. */
+    static final List<String> ADDED_SOURCE_COLUMNS = List.of("absolute_path VARCHAR", "last_line_open BOOLEAN", "error VARCHAR");
+
     static List<String> ddl() {
         return List.of(
                 """
@@ -79,7 +82,10 @@ public final class Schema {
                     clock_offset_ms BIGINT,
                     added_at TIMESTAMP,
                     -- when all its lines were stored; NULL while it is read, and after a run that failed
-                    finished_at TIMESTAMP)""",
+                    finished_at TIMESTAMP,
+                    absolute_path VARCHAR,
+                    last_line_open BOOLEAN,
+                    error VARCHAR)""",
                 createTable("envoy_log", ENVOY_LOG),
                 createTable("squid_log", SQUID_LOG),
                 createTable("rejects", REJECTS),

@@ -125,24 +125,38 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    /**
-     * Opens an existing database read-only, for query and explain: SQL on it sees this database
-     * and nothing else on the machine (no file reads or writes, no ATTACH, no extension
-     * installs), and cannot turn that back on. Results stream rather than being held whole.
-     * Throws LockedException while another process holds the file.
-     */
+    /** Opens an existing database read-only, for egresslog's own reading (benchmarks, tests). */
     public static Connection openReadOnly(Path path) {
+        return openReadOnly(path, false, false);
+    }
+
+    /**
+     * Opens an existing database read-only for the SQL of query and explain: it sees this
+     * database and nothing else on the machine (no file reads or writes, no ATTACH, no extension
+     * installs), and cannot turn that back on. With {@code streaming}, results stream rather than
+     * being held whole (one open result at a time). Throws LockedException while another process
+     * holds the file.
+     */
+    public static Connection openForQueries(Path path, boolean streaming) {
+        return openReadOnly(path, true, streaming);
+    }
+
+    private static Connection openReadOnly(Path path, boolean guarded, boolean streaming) {
         if (!Files.isRegularFile(path)) {
             throw new UserException("no database at " + path + " (run 'egresslog trace' first, or give --db)");
         }
         try {
             java.util.Properties props = new java.util.Properties();
             props.setProperty("duckdb.read_only", "true");
-            props.setProperty("enable_external_access", "false");
-            props.setProperty("autoinstall_known_extensions", "false");
-            props.setProperty("autoload_known_extensions", "false");
-            props.setProperty("lock_configuration", "true");
-            props.setProperty(org.duckdb.DuckDBDriver.JDBC_STREAM_RESULTS, "true");
+            if (guarded) {
+                props.setProperty("enable_external_access", "false");
+                props.setProperty("autoinstall_known_extensions", "false");
+                props.setProperty("autoload_known_extensions", "false");
+                props.setProperty("lock_configuration", "true");
+            }
+            if (streaming) {
+                props.setProperty(org.duckdb.DuckDBDriver.JDBC_STREAM_RESULTS, "true");
+            }
             return connect("jdbc:duckdb:" + path.toAbsolutePath(), props);
         } catch (SQLException e) {
             throw new UserException("cannot open database " + path + ": " + firstLine(e));
@@ -188,6 +202,9 @@ public final class Store implements AutoCloseable {
                     s.execute("UPDATE sources SET finished_at = coalesce(added_at, now())");
                 }
             }
+            for (String column : Schema.ADDED_SOURCE_COLUMNS) {
+                s.execute("ALTER TABLE sources ADD COLUMN IF NOT EXISTS " + column);
+            }
             try (ResultSet rs = s.executeQuery("SELECT value FROM meta WHERE key = 'schema_version'")) {
                 if (rs.next()) {
                     if (!rs.getString(1).equals(Integer.toString(Schema.VERSION))) {
@@ -223,8 +240,11 @@ public final class Store implements AutoCloseable {
         void run(Connection connection) throws SQLException;
     }
 
-    /** What the database already holds of an input with this fingerprint. */
-    public record Known(int sourceId, String path, long bytes, long lines, String headHash) {
+    /**
+     * What the database already holds of an input with this fingerprint; {@code lastLineOpen}: its
+     * last line had no line end when read, so it is read again if the input has grown.
+     */
+    public record Known(int sourceId, String path, long bytes, long lines, String headHash, boolean lastLineOpen) {
     }
 
     /** The source with exactly this fingerprint, or null. */
@@ -241,35 +261,74 @@ public final class Store implements AutoCloseable {
     private List<Known> find(String where, Object... parameters) throws SQLException {
         List<Known> found = new java.util.ArrayList<>();
         try (PreparedStatement ps = prepare(
-                "SELECT source_id, path, bytes, lines, head_hash FROM sources WHERE finished_at IS NOT NULL AND (" + where
-                        + ") ORDER BY bytes DESC", parameters)) {
+                "SELECT source_id, path, bytes, lines, head_hash, coalesce(last_line_open, false) FROM sources "
+                        + "WHERE finished_at IS NOT NULL AND (" + where + ") ORDER BY bytes DESC", parameters)) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    found.add(new Known(rs.getInt(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getString(5)));
+                    found.add(new Known(rs.getInt(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getString(5),
+                            rs.getBoolean(6)));
                 }
             }
         }
         return found;
     }
 
-    /** Registers a new source and returns its id. */
-    public int addSource(String sourcePath, String fingerprint, String headHash, long bytes, String forcedRole) throws SQLException {
+    /**
+     * Registers a new source and returns its id. {@code absolutePath} is where the input was when
+     * read (explain finds it from any directory), null for standard input.
+     */
+    public int addSource(String sourcePath, String absolutePath, String fingerprint, String headHash, long bytes, String forcedRole)
+            throws SQLException {
         int id;
         try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("SELECT coalesce(max(source_id), 0) + 1 FROM sources")) {
             rs.next();
             id = rs.getInt(1);
         }
-        update("INSERT INTO sources (source_id, path, fingerprint, head_hash, bytes, lines, records, rejects, forced_role, added_at) "
-                + "VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?, now())", id, sourcePath, fingerprint, headHash, bytes, forcedRole);
+        update("INSERT INTO sources (source_id, path, absolute_path, fingerprint, head_hash, bytes, lines, records, rejects, "
+                + "forced_role, added_at) VALUES (?, ?, ?, ?, ?, ?, 0, 0, 0, ?, now())",
+                id, sourcePath, absolutePath, fingerprint, headHash, bytes, forcedRole);
         return id;
     }
 
+    /**
+     * Records something an input named that was not read (a pipe inside a directory, a broken link,
+     * an unreadable file) as a finished source of kind 'skipped' with the reason, once per path.
+     */
+    public void addSkipped(String sourcePath, String absolutePath, String reason) throws SQLException {
+        String fingerprint = "skipped:" + absolutePath;
+        if (!find("fingerprint = ?", fingerprint).isEmpty()) {
+            return;
+        }
+        int id = addSource(sourcePath, absolutePath, fingerprint, fingerprint, 0, null);
+        update("UPDATE sources SET kind = 'skipped', error = ?, finished_at = now() WHERE source_id = ?", reason, id);
+    }
+
+    /** The totals of an input read to its end (or to a read error). */
+    public record Finished(String fingerprint, String headHash, long bytes, long lines, long records, long rejects, String kind,
+                           boolean lastLineOpen, String error) {
+    }
+
     /** Records the totals of a source after its lines are stored; a grown source keeps its id and gets the new fingerprint. */
-    public void finishSource(int id, String fingerprint, String headHash, long bytes, long lines, long records, long rejects,
-                             String kind) throws SQLException {
+    public void finishSource(int id, Finished f) throws SQLException {
         update("UPDATE sources SET fingerprint = ?, head_hash = ?, bytes = ?, lines = ?, records = records + ?, "
-                + "rejects = rejects + ?, kind = coalesce(?, kind), finished_at = now() WHERE source_id = ?",
-                fingerprint, headHash, bytes, lines, records, rejects, kind, id);
+                + "rejects = rejects + ?, kind = coalesce(?, kind), last_line_open = ?, error = ?, finished_at = now() "
+                + "WHERE source_id = ?",
+                f.fingerprint(), f.headHash(), f.bytes(), f.lines(), f.records(), f.rejects(), f.kind(), f.lastLineOpen(), f.error(), id);
+    }
+
+    /** Removes line {@code line} of a source from the log tables: a last line that was read before its end was written. */
+    public void dropLine(int sourceId, long line) throws SQLException {
+        int records = 0;
+        int rejects = 0;
+        for (String table : LOG_TABLES) {
+            int n = update("DELETE FROM " + table + " WHERE source_id = ? AND line = ?", sourceId, line);
+            if (table.equals("rejects")) {
+                rejects += n;
+            } else {
+                records += n;
+            }
+        }
+        update("UPDATE sources SET records = records - ?, rejects = rejects - ? WHERE source_id = ?", records, rejects, sourceId);
     }
 
     /** The tables that hold an input's lines. */
@@ -298,6 +357,26 @@ public final class Store implements AutoCloseable {
     public void dropLinesAfter(int sourceId, long line) throws SQLException {
         for (String table : LOG_TABLES) {
             update("DELETE FROM " + table + " WHERE source_id = ? AND line > ?", sourceId, line);
+        }
+    }
+
+    /** Whether an input by this path (as given) is in the database. */
+    public boolean hasSourcePath(String sourcePath) throws SQLException {
+        return !find("path = ?", sourcePath).isEmpty();
+    }
+
+    /**
+     * Removes DuckDB's temporary directory beside the database when it is empty: DuckDB creates
+     * it when it spills, and leaves it behind (also after a kill).
+     */
+    public static void removeEmptyTempDirectory(Path db) {
+        Path tmp = Path.of(db.toAbsolutePath() + ".tmp");
+        try (var entries = Files.list(tmp)) {
+            if (entries.findAny().isEmpty()) {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (java.io.IOException e) {
+            // absent, or not empty: nothing to do
         }
     }
 
