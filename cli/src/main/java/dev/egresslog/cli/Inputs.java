@@ -38,7 +38,9 @@ final class Inputs {
         }
 
         InputStream open(InputStream stdin) throws IOException {
-            return path == null ? stdin : Files.newInputStream(path);
+            // a FileInputStream asks a pipe how much it holds without seeking (Files.newInputStream
+            // would, and fail with "Illegal seek")
+            return path == null ? stdin : stream ? new java.io.FileInputStream(path.toFile()) : Files.newInputStream(path);
         }
     }
 

@@ -107,21 +107,31 @@ public final class Store implements AutoCloseable {
                     }
                 }
             }
-            try (Statement s = c.createStatement()) {
-                if (memoryLimit != null) {
-                    s.execute("SET memory_limit = '" + memoryLimit.replace("'", "") + "'");
+            try {
+                try (Statement s = c.createStatement()) {
+                    if (memoryLimit != null) {
+                        s.execute("SET memory_limit = '" + memoryLimit.replace("'", "") + "'");
+                    }
+                    s.execute("SET preserve_insertion_order = false");
+                    // trace and stream commit many times; checkpointing every 16 MB of WAL (the default)
+                    // cost correlation a sixth of its time on a 1 M-tunnel set (measured while its work
+                    // tables still lived in this file)
+                    s.execute("SET checkpoint_threshold = '256MB'");
                 }
-                s.execute("SET preserve_insertion_order = false");
-                // trace and stream commit many times; checkpointing every 16 MB of WAL (the default)
-                // cost correlation a sixth of its time on a 1 M-tunnel set (measured while its work
-                // tables still lived in this file)
-                s.execute("SET checkpoint_threshold = '256MB'");
+                Store store = new Store(c, path);
+                store.createSchema();
+                return store;
+            } catch (SQLException | RuntimeException e) {
+                c.close(); // or the database stays open in this process
+                throw e;
             }
-            Store store = new Store(c, path);
-            store.createSchema();
-            return store;
         } catch (SQLException e) {
-            throw new UserException("cannot open database " + path + ": " + firstLine(e));
+            String line = firstLine(e);
+            if (line.contains("Out of Memory")) {
+                throw new UserException("cannot open database " + path + ": " + line + " (run again with a larger --memory-limit)",
+                        ExitCodes.FAILURE);
+            }
+            throw new UserException("cannot open database " + path + ": " + line);
         }
     }
 
