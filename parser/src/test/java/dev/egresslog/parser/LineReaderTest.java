@@ -27,9 +27,8 @@ class LineReaderTest {
     private static List<ParsedLine> parseAll(byte[] bytes, int maxLine) throws IOException {
         List<ParsedLine> out = new ArrayList<>();
         try (LineReader reader = new LineReader(new ByteArrayInputStream(bytes), maxLine)) {
-            long lines = InputParser.parse(reader, "input.log", new LogParser(), out::add);
-            assertEquals(lines, out.stream().filter(p -> !(p instanceof Reject r && r.reason().startsWith("cannot read"))).count(),
-                    "one result per line read");
+            InputParser.Outcome outcome = InputParser.parse(reader, "input.log", new LogParser(), out::add);
+            assertEquals(outcome.lines(), out.size(), "one result per line read");
         }
         return out;
     }
@@ -58,6 +57,17 @@ class LineReaderTest {
         assertEquals(2, out.size());
         Reject r = assertInstanceOf(Reject.class, out.get(1));
         assertEquals(2, r.origin().line());
+    }
+
+    @Test
+    void theLastLineSaysWhetherItHadALineEnd() throws IOException {
+        for (String text : List.of(SEED + "\n" + SEED, SEED + "\n" + SEED + "\n")) {
+            try (LineReader reader = new LineReader(new ByteArrayInputStream(utf8(text)), 65536)) {
+                InputParser.Outcome outcome = InputParser.parse(reader, "x", new LogParser(), p -> { });
+                assertEquals(2, outcome.lines());
+                assertEquals(!text.endsWith("\n"), outcome.lastLineOpen());
+            }
+        }
     }
 
     @Test
@@ -92,12 +102,13 @@ class LineReaderTest {
         }
         List<ParsedLine> out = new ArrayList<>();
         try (LineReader reader = LineReader.open(file)) {
-            assertEquals(2, InputParser.parse(reader, file.toString(), new LogParser(), out::add));
+            assertEquals(2, InputParser.parse(reader, file.toString(), new LogParser(), out::add).lines());
         }
         assertInstanceOf(EnvoyRecord.class, out.get(0));
         assertInstanceOf(SquidRecord.class, out.get(1));
     }
 
+    /** The line the break cut short is the reject: every line keeps its number, and none is invented past the last. */
     @Test
     void aTruncatedGzipEndsWithAReject() throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -109,11 +120,24 @@ class LineReaderTest {
         byte[] whole = bytes.toByteArray();
         byte[] cut = Arrays.copyOf(whole, whole.length / 2);
         List<ParsedLine> out = new ArrayList<>();
+        InputParser.Outcome outcome;
         try (InputStream in = new ByteArrayInputStream(cut); LineReader reader = new LineReader(in, 65536)) {
-            InputParser.parse(reader, "cut.gz", new LogParser(), out::add);
+            outcome = InputParser.parse(reader, "cut.gz", new LogParser(), out::add);
         }
         Reject last = assertInstanceOf(Reject.class, out.get(out.size() - 1));
-        assertEquals("cannot read further: the compressed stream ends early (truncated .gz file)", last.reason());
+        assertEquals("the input breaks off in this line: the compressed stream ends early (truncated .gz file)", last.reason());
+        assertEquals(outcome.lines(), last.origin().line());
+        assertEquals(outcome.lines(), out.size());
+        assertEquals(null, outcome.error());
         assertTrue(out.size() > 10, "lines before the cut are kept");
+    }
+
+    @Test
+    void aGzipHeaderAloneIsAnInputThatBreaksOffBeforeItsFirstLine() throws IOException {
+        try (LineReader reader = new LineReader(new ByteArrayInputStream(new byte[] {0x1f, (byte) 0x8b}), 65536)) {
+            InputParser.Outcome outcome = InputParser.parse(reader, "x.gz", new LogParser(), p -> { throw new AssertionError(p); });
+            assertEquals(0, outcome.lines());
+            assertEquals("the compressed stream ends early (truncated .gz file)", outcome.error());
+        }
     }
 }

@@ -22,6 +22,8 @@ class RejectTest {
             envoy duration      | `[2022-04-20T06:40:24.541Z] "- - -" 0 - - - "-" 989 90274 1x - "-" "-" "-" "-" "10.0.0.1:7777" c 10.0.0.2:1 10.0.0.3:2 10.0.0.4:3 - - "-"` | 1x | expected a duration in milliseconds, found '1x'
             envoy bad time      | `[2022-04-20 06:40:24] "- - -" 0 - - - "-" 989 90274 18 - "-" "-" "-" "-" "10.0.0.1:7777" c 10.0.0.2:1 10.0.0.3:2 10.0.0.4:3 - - "-"` | 2022 | expected a timestamp like 2022-04-20T06:40:24.541Z, found '2022-04-20 06:40:24'
             unterminated quote  | `[2022-04-20T06:40:24.541Z] "- - - 0 - - -`                                                                | `"`   | unterminated quoted field
+            envoy before 1970   | `[1969-12-31T23:59:59.999Z] "- - -" 0 - - - "-" 989 90274 18 - "-" "-" "-" "-" "10.0.0.1:7777" c 10.0.0.2:1 10.0.0.3:2 10.0.0.4:3 - - "-"` | 1969 | a time before 1970 cannot be stored, found '1969-12-31T23:59:59.999Z'
+            squid after 9999    | 9999999999999.158  18967 10.0.0.98 TCP_TUNNEL/200 90 CONNECT a.example:443 - HIER_DIRECT/1.2.3.4 -   | 9999999999999 | a time after the year 9999 cannot be stored, found '9999999999999'
             """)
     void reasonsAndColumns(String name, String line, String at, String reason) {
         Reject r = reject(line);

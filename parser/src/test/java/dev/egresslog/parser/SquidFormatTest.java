@@ -184,6 +184,18 @@ class SquidFormatTest {
         assertEquals(Map.of("{X-Forwarded-For}>h", "10.9.9.9", "note", "tag=1"), r.extras());
     }
 
+    /** Squid reads a code's argument on either side of it: %>h{User-Agent} is %{User-Agent}>h. */
+    @Test
+    void argumentAfterTheCodeIsTheSameAsBefore() {
+        String line = "1650436832.158 10.0.0.98 TCP_TUNNEL/200 90274 CONNECT a.example:443 \"curl/8.0\" \"10.9.9.9\" {x}";
+        for (String format : List.of("%ts.%03tu %>a %Ss/%>Hs %<st %rm %ru \"%>h{User-Agent}\" \"%>h{X-Forwarded-For}\" {x}",
+                "%ts.%03tu %>a %Ss/%>Hs %<st %rm %ru \"%{User-Agent}>h\" \"%{X-Forwarded-For}>h\" {x}")) {
+            SquidRecord r = squid(new LogParser(new ParserOptions(List.of(), List.of(format))), line);
+            assertEquals("curl/8.0", r.userAgent(), format);
+            assertEquals(Map.of("{X-Forwarded-For}>h", "10.9.9.9"), r.extras(), format);
+        }
+    }
+
     @Test
     void badLogformatIsRefusedWithItsColumn() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -34,7 +34,7 @@ public final class HostileLines {
             "request_id", "authority", "upstream_host", "upstream_cluster", "upstream_local_address",
             "downstream_local_address", "downstream_remote_address", "requested_server_name", "route_name"};
     /** Values that no field expects, or that sit at the edge of what it expects. */
-    static final String[] HOSTILE = {"", "-", "0", "-1", "-0", "+5", "-9223372036854775808", "9223372036854775807",
+    static final String[] HOSTILE = {"", "-", "0", "-1", "-0", "+5", "-9223372036854775808", "9223372036854775807", "999999999999999999", "253402300799",
             "99999999999999999999999", "1e309", "NaN", "Infinity", "0x1F", "1.5", "12abc", "abc", "\u4E2D\u6587\u00E9",
             "\uD83D\uDE00", "\uFFFD", "\u0001", "\t", "1969-12-31T23:59:59.999Z", "1900-01-01T00:00:00Z",
             "0000-00-00T00:00:00.000Z", "9999-12-31T23:59:59.999Z", "2024-02-30T25:61:61.000Z", "2024-01-01T00:00:00.000+99:99",

@@ -45,5 +45,25 @@ BRACE_ARGUMENT
 // >a, <st, Ss, >Hs, ssl::>cert_subject ... A code ends at the first character that cannot
 // belong to a code name, as in Squid's own table lookup for every real logformat.
 CODE
-    : [<>]? [a-zA-Z] [a-zA-Z_]* ('::' [<>]? [a-zA-Z_]+)? -> popMode
+    : [<>]? [a-zA-Z] [a-zA-Z_]* ('::' [<>]? [a-zA-Z_]+)? -> mode(AFTER_CODE)
+    ;
+
+// Squid also takes the argument after the code: %>h{User-Agent} is %{User-Agent}>h.
+mode AFTER_CODE;
+
+TRAILING_ARGUMENT
+    : '{' ~[}]* '}' -> popMode
+    ;
+
+// anything else ends the directive: the same tokens as outside one
+AFTER_PERCENT_LITERAL
+    : '%%' -> type(PERCENT_LITERAL), popMode
+    ;
+
+AFTER_OPEN_DIRECTIVE
+    : '%' -> type(OPEN_DIRECTIVE), mode(DIRECTIVE)
+    ;
+
+AFTER_LITERAL
+    : ~[%{] ~[%]* -> type(LITERAL), popMode
     ;

@@ -14,5 +14,5 @@ format
 element
     : LITERAL                                                   # literal
     | PERCENT_LITERAL                                           # percent
-    | OPEN_DIRECTIVE QUOTING? LEFT_ALIGN? WIDTH? PRECISION? BRACE_ARGUMENT? CODE  # directive
+    | OPEN_DIRECTIVE QUOTING? LEFT_ALIGN? WIDTH? PRECISION? BRACE_ARGUMENT? CODE TRAILING_ARGUMENT?  # directive
     ;

@@ -102,7 +102,8 @@ final class EnvoyBuilder implements RecordBuilder {
         extras.put(name, value);
     }
 
-    EnvoyRecord build(Origin origin, String format) {
+    EnvoyRecord build(Origin origin, String format) throws dev.egresslog.parser.format.FieldException {
+        dev.egresslog.parser.format.Values.checkEnd(startTime, duration, "a duration of");
         return new EnvoyRecord(origin, format, startTime, duration, method, path, protocol, responseCode,
                 responseFlags, responseCodeDetails, connectionTerminationDetails, upstreamTransportFailureReason,
                 istioPolicyStatus, bytesReceived, bytesSent, upstreamServiceTime, xForwardedFor, userAgent,

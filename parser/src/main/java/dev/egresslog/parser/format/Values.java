@@ -44,7 +44,17 @@ public final class Values {
     }
 
     /** 9999-12-31T23:59:59.999Z: the last time a log line may carry. */
-    static final long LAST_MILLIS = 253_402_300_799_999L;
+    public static final long LAST_MILLIS = 253_402_300_799_999L;
+
+    /**
+     * A line's end (start + duration, or epoch seconds) past {@link #LAST_MILLIS} cannot be
+     * stored: the record is refused with this, never stored with an overflowed time.
+     */
+    public static void checkEnd(long startMillis, long durationMillis, String what) throws FieldException {
+        if (startMillis >= 0 && durationMillis >= 0 && durationMillis > LAST_MILLIS - startMillis) {
+            throw new FieldException(what + " " + durationMillis + " ms ends after the year 9999; the line cannot be stored");
+        }
+    }
 
     /**
      * {@code millis} when it is a time the database can hold as a line's time (1970 to 9999): -1

@@ -3,8 +3,10 @@ package dev.egresslog.parser.squid;
 import dev.egresslog.parser.Endpoint;
 import dev.egresslog.parser.Origin;
 import dev.egresslog.parser.SquidRecord;
+import dev.egresslog.parser.format.FieldException;
 import dev.egresslog.parser.format.RecordBuilder;
 import dev.egresslog.parser.format.TextCache;
+import dev.egresslog.parser.format.Values;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -92,9 +94,13 @@ final class SquidBuilder implements RecordBuilder {
         }
     }
 
-    SquidRecord build(Origin origin, String format) {
+    SquidRecord build(Origin origin, String format) throws FieldException {
         long end = endSeconds >= 0 ? endSeconds * 1000 + endMillis : endTimeMillis;
         long took = elapsed;
+        Values.checkEnd(startTimeMillis, took, "an elapsed time of");
+        if (end >= 0 && took > end) {
+            throw new FieldException("an elapsed time of " + took + " ms would start before 1970; the line cannot be stored");
+        }
         if (end < 0 && startTimeMillis >= 0 && took >= 0) {
             end = startTimeMillis + took;
         } else if (took < 0 && startTimeMillis >= 0 && end >= 0) {

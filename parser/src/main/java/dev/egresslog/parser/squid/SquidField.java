@@ -16,6 +16,10 @@ enum SquidField implements Slot<SquidBuilder> {
             if (b.endSeconds < 0) {
                 throw FieldException.expected("epoch seconds", line, start, end);
             }
+            if (b.endSeconds > Values.LAST_MILLIS / 1000) {
+                throw new FieldException("a time after the year 9999 cannot be stored, found "
+                        + FieldException.quote(line, start, end), start + 1);
+            }
         }
     },
     END_MILLIS {

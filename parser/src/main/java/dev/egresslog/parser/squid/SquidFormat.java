@@ -58,8 +58,9 @@ public final class SquidFormat {
             @Override
             public Void visitDirective(SquidFormatParser.DirectiveContext ctx) {
                 String code = ctx.CODE().getText();
-                String argument = ctx.BRACE_ARGUMENT() == null ? null
-                        : ctx.BRACE_ARGUMENT().getText().substring(1, ctx.BRACE_ARGUMENT().getText().length() - 1);
+                // the argument may stand before the code or after it (%{User-Agent}>h, %>h{User-Agent})
+                var brace = ctx.BRACE_ARGUMENT() != null ? ctx.BRACE_ARGUMENT() : ctx.TRAILING_ARGUMENT();
+                String argument = brace == null ? null : brace.getText().substring(1, brace.getText().length() - 1);
                 Slot<SquidBuilder> slot = SquidField.forCode(code, argument);
                 String display = argument == null ? code : "{" + argument + "}" + code;
                 splitter.directive("%" + display, slot != null ? slot : new ExtraSlot<>(display));
