@@ -97,7 +97,8 @@ final class Ingest {
     private final long partBytes;
 
     /** Totals of a run, for the summary. */
-    record Totals(long files, long parts, long skippedFiles, long lines, long records, long rejects, double seconds) {
+    record Totals(long files, long parts, long skippedFiles, long lines, long records, long rejects, double seconds,
+                  int recoveredInputs) {
     }
 
     /** Where streams (standard input, pipes) are spooled while a run reads them: beside the database, deleted after. */
@@ -144,9 +145,11 @@ final class Ingest {
         long t0 = System.nanoTime();
         LinkedBlockingQueue<Source> todo = new LinkedBlockingQueue<>();
         long[] skipped = {0};
+        int[] recovered = {0};
         store.inTransaction(c -> {
             deleteSpool(store.path());
             int unfinished = store.dropUnfinished();
+            recovered[0] = unfinished;
             if (unfinished > 0) {
                 err.printf("egresslog trace: %d input(s) a failed run left unfinished were removed with their lines;"
                         + " given again, they are read again whole%n", unfinished);
@@ -240,7 +243,8 @@ final class Ingest {
             records += source.records;
             rejects += source.rejects;
         }
-        return new Totals(files, partCount.get(), skipped[0], linesRead.sum(), records, rejects, (System.nanoTime() - t0) / 1e9);
+        return new Totals(files, partCount.get(), skipped[0], linesRead.sum(), records, rejects, (System.nanoTime() - t0) / 1e9,
+                recovered[0]);
     }
 
     /** Fingerprints the input and registers it; false when the database already holds all of it. */

@@ -93,6 +93,7 @@ final class TraceCommand implements Callable<Integer> {
         CorrelatorOptions correlatorOptions = correlation.toCorrelatorOptions(squidProxies);
         var parserOptions = formats.compiled();
         long t0 = System.nanoTime();
+        boolean compact = false;
         try (Store store = Store.open(database.db, correlation.memoryLimit, spec.commandLine().getErr())) {
             checkSquidProxyFiles(store);
             for (Inputs.Skipped s : skipped) {
@@ -105,6 +106,7 @@ final class TraceCommand implements Callable<Integer> {
             });
             try {
                 Ingest.Totals totals = new Ingest(store, parserOptions, threadCount, keepRaw, partBytes, err).run(sources);
+                compact = totals.recoveredInputs() > 0;
                 err.printf("egresslog trace: read %,d lines from %d files (%d parts) in %.1f s (%,.0f lines/s); %,d rejected%n",
                         totals.lines(), totals.files(), totals.parts(), totals.seconds(),
                         totals.lines() / Math.max(totals.seconds(), 1e-9), totals.rejects());
@@ -121,6 +123,17 @@ final class TraceCommand implements Callable<Integer> {
         } catch (SQLException e) {
             throw new UserException(correlation.databaseError(e), ExitCodes.FAILURE);
         } finally {
+            Store.removeEmptyTempDirectory(database.db);
+        }
+        if (compact) {
+            // what the failed run had stored was deleted: give its space back
+            try {
+                long[] sizes = Store.compact(database.db, correlation.memoryLimit);
+                err.printf("egresslog trace: compacted %s after the failed run: %,d -> %,d bytes%n", database.db, sizes[0], sizes[1]);
+            } catch (SQLException e) {
+                err.printf("egresslog trace: could not compact %s (%s); the database is complete, only larger%n",
+                        database.db, Store.firstLine(e));
+            }
             Store.removeEmptyTempDirectory(database.db);
         }
         return ExitCodes.OK;

@@ -308,6 +308,45 @@ class TraceCommandTest {
         assertEquals(2L, count(fresh, "SELECT count(*) FROM squid_log"));
     }
 
+    /** The space of what a failed run had stored is given back once the run after it removed it. */
+    @Test
+    void theRunAfterAFailedOneCompactsTheDatabase(@TempDir Path dir) throws Exception {
+        writeSeedLogs(dir);
+        Path db = dir.resolve("t.duckdb");
+        Path big = dir.resolve("big.log");
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 200_000; i++) {
+            text.append(LATER_SQUID.replace("90305", Integer.toString(i))).append('\n');
+        }
+        Files.writeString(big, text);
+        // a failed run: the big log registered, its lines stored, never finished
+        byte[] head = Files.readAllBytes(big);
+        try (Store store = Store.open(db, "512MB"); var lines = Files.lines(big)) {
+            int id = store.addSource(big.toString(), big.toString(), "x:1", "x", head.length, null);
+            var parser = new dev.egresslog.parser.LogParser();
+            long[] n = {0};
+            try (Store.LogAppender appender = store.appender(true)) {
+                lines.forEach(l -> {
+                    try {
+                        appender.append(id, l, parser.parse(l, big.toString(), ++n[0]));
+                    } catch (SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+            }
+        }
+        long failed = Files.size(db);
+        ParseCommandTest.Run again = run("trace", "--db", db.toString(), dir.resolve("sidecar.log").toString(),
+                dir.resolve("gateway.log").toString(), dir.resolve("access.log").toString());
+        assertEquals(0, again.exit(), again.err());
+        assertTrue(again.err().contains("compacted"), again.err());
+        assertTrue(Files.size(db) * 2 < failed, failed + " -> " + Files.size(db));
+        assertEquals(1L, count(db, "SELECT count(*) FROM tunnels WHERE status = 'complete'"));
+        assertEquals(1L, count(db, "SELECT count(*) FROM per_target"), "the views are there");
+        assertEquals(0L, count(db, "SELECT count(*) FROM squid_log WHERE source = '" + big + "'"));
+        assertTrue(!Files.exists(Path.of(db + ".compact")));
+    }
+
     /** The tunnels are built aside and swapped in: what a trace killed while building them left is replaced. */
     @Test
     void aTunnelsBuildLeftBehindByAKilledTraceIsReplaced(@TempDir Path dir) throws Exception {

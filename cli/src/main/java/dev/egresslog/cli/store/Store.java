@@ -370,6 +370,44 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    /**
+     * Rewrites the database file without the space that deleted rows left free (DuckDB reuses
+     * it, but never gives it back): a copy in a new file, moved over the old one. For after a
+     * run that removed what a failed run had stored. The database must not be open.
+     *
+     * @return the file's size before and after, in bytes
+     */
+    public static long[] compact(Path db, String memoryLimit) throws SQLException {
+        Path abs = db.toAbsolutePath();
+        Path copy = Path.of(abs + ".compact");
+        try {
+            long before = Files.size(abs);
+            Files.deleteIfExists(copy);
+            Files.deleteIfExists(Path.of(copy + ".wal"));
+            try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement()) {
+                if (memoryLimit != null) {
+                    s.execute("SET memory_limit = '" + memoryLimit.replace("'", "") + "'");
+                }
+                s.execute("ATTACH '" + abs.toString().replace("'", "''") + "' AS compact_from (READ_ONLY)");
+                s.execute("ATTACH '" + copy.toString().replace("'", "''") + "' AS compact_to");
+                s.execute("COPY FROM DATABASE compact_from TO compact_to");
+                s.execute("DETACH compact_from");
+                s.execute("DETACH compact_to");
+            }
+            Files.move(copy, abs, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return new long[] {before, Files.size(abs)};
+        } catch (java.io.IOException e) {
+            throw new SQLException("cannot compact " + db + ": " + e.getMessage(), e);
+        } finally {
+            try {
+                Files.deleteIfExists(copy);
+                Files.deleteIfExists(Path.of(copy + ".wal"));
+            } catch (java.io.IOException e) {
+                // a leftover copy is deleted by the next compaction
+            }
+        }
+    }
+
     /** Whether an input by this path (as given) is in the database. */
     public boolean hasSourcePath(String sourcePath) throws SQLException {
         return !find("path = ?", sourcePath).isEmpty();
