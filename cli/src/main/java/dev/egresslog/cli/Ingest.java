@@ -13,6 +13,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.SQLException;
@@ -46,7 +48,7 @@ final class Ingest {
         final Inputs.Input input;
         final String forcedRole;
         /** The file read: the input's own, or where a stream (stdin, a pipe) was spooled to. */
-        java.nio.file.Path file;
+        Path file;
         int sourceId;
         long skipLines;
         String fingerprint;
@@ -102,18 +104,18 @@ final class Ingest {
     }
 
     /** Where streams (standard input, pipes) are spooled while a run reads them: beside the database, deleted after. */
-    static java.nio.file.Path spoolDirectory(java.nio.file.Path db) {
-        return java.nio.file.Path.of(db.toAbsolutePath() + ".stdin");
+    static Path spoolDirectory(Path db) {
+        return Path.of(db.toAbsolutePath() + ".stdin");
     }
 
     /** Deletes the spooled streams of a run (or of a run that was killed). */
-    static void deleteSpool(java.nio.file.Path db) {
-        java.nio.file.Path dir = spoolDirectory(db);
+    static void deleteSpool(Path db) {
+        Path dir = spoolDirectory(db);
         if (!Files.isDirectory(dir)) {
             return;
         }
         try (var files = Files.list(dir)) {
-            for (java.nio.file.Path f : files.toList()) {
+            for (Path f : files.toList()) {
                 Files.deleteIfExists(f);
             }
             Files.deleteIfExists(dir);
@@ -234,7 +236,7 @@ final class Ingest {
         for (Source source : done) {
             if (source.error != null) {
                 err.printf("egresslog trace: %s: cannot read after line %,d: %s%n", source.input.name(), source.lines, source.error);
-            } else if (source.lastLineOpen && !source.input.isStdin()) {
+            } else if (source.lastLineOpen && !source.input.stream()) {
                 err.printf("egresslog trace: %s: its last line (%,d) has no line end yet; stored as it is, and read again "
                         + "if the file grows%n", source.input.name(), source.lines);
             }
@@ -298,12 +300,12 @@ final class Ingest {
      * by its content as files are: the same input piped again adds nothing, and a longer version
      * of it (the same pod's log, later) is read from its first new line.
      */
-    private java.nio.file.Path spool(Inputs.Input input) {
+    private Path spool(Inputs.Input input) {
         try {
-            java.nio.file.Path dir = Files.createDirectories(spoolDirectory(store.path()));
-            java.nio.file.Path file = Files.createTempFile(dir, "input-", ".log");
+            Path dir = Files.createDirectories(spoolDirectory(store.path()));
+            Path file = Files.createTempFile(dir, "input-", ".log");
             try (InputStream in = input.open(System.in)) {
-                Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
             }
             return file;
         } catch (IOException e) {
@@ -312,7 +314,7 @@ final class Ingest {
     }
 
     /** Hash of the first min(limit, 64 KiB) bytes: what a log keeps when it grows. */
-    private static String headHash(java.nio.file.Path file, String name, long limit) {
+    private static String headHash(Path file, String name, long limit) {
         try (InputStream in = Files.newInputStream(file)) {
             byte[] head = in.readNBytes((int) Math.min(limit, HEAD_BYTES));
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
@@ -324,7 +326,7 @@ final class Ingest {
         }
     }
 
-    private static boolean isGzip(java.nio.file.Path file) {
+    private static boolean isGzip(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
             return in.read() == 0x1f && in.read() == 0x8b;
         } catch (IOException e) {

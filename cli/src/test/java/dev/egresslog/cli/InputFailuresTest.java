@@ -35,14 +35,11 @@ class InputFailuresTest {
     @TempDir
     Path dir;
 
-    private final List<Process> started = new ArrayList<>();
+    private final TestProcesses started = new TestProcesses();
 
     @AfterEach
     void endProcesses() throws InterruptedException {
-        for (Process p : started) {
-            p.destroyForcibly();
-            p.waitFor(30, TimeUnit.SECONDS);
-        }
+        started.endAll();
     }
 
     record Exec(int exit, String out, String err) {
