@@ -61,9 +61,40 @@ final class SimulateCommand implements Callable<Integer> {
         @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
         long seed;
 
+        @Option(names = "--drift-ppm", paramLabel = "PPM",
+                description = "Squid clocks drift by up to this many parts per million, either way; 1000 is 3.6 s an hour "
+                        + "(default: 11, i.e. 40 ms an hour).")
+        Double driftPpm;
+
+        @Option(names = "--gateway-skew-ms", paramLabel = "MS", defaultValue = "0",
+                description = "Gateway nodes' clocks are off from the sidecars' nodes by up to this, either way (default: ${DEFAULT-VALUE}).")
+        long gatewaySkewMs;
+
+        @Option(names = "--burst-share", paramLabel = "FRACTION", defaultValue = "0",
+                description = "Share of tunnels that come in bursts of 50-300 identical connections within 1-2 s, mostly "
+                        + "denied (default: ${DEFAULT-VALUE}).")
+        double burstShare;
+
+        @Option(names = "--uf-local-share", paramLabel = "FRACTION", defaultValue = "0",
+                description = "Share of failed sidecar connections (UF) whose line carries an upstream_local_address "
+                        + "(default: ${DEFAULT-VALUE}).")
+        double ufLocalShare;
+
+        @Option(names = "--storm",
+                description = "Every trap at the strength of issue 11: --drift-ppm 1000 --gateway-skew-ms 300 --burst-share 0.15 "
+                        + "--uf-local-share 0.5 (each can still be set).")
+        boolean storm;
+
         SimulationConfig config() {
             try {
-                return new SimulationConfig(tunnels, rate, pods, 4, skew, 40, loss, seed);
+                double driftMsPerHour = driftPpm != null ? driftPpm * 3.6 : storm ? 3600 : 40;
+                if (storm) {
+                    gatewaySkewMs = gatewaySkewMs == 0 ? 300 : gatewaySkewMs;
+                    burstShare = burstShare == 0 ? 0.15 : burstShare;
+                    ufLocalShare = ufLocalShare == 0 ? 0.5 : ufLocalShare;
+                }
+                return new SimulationConfig(tunnels, rate, pods, 4, skew, driftMsPerHour, loss, seed, gatewaySkewMs, burstShare,
+                        ufLocalShare);
             } catch (IllegalArgumentException e) {
                 throw new UserException(e.getMessage());
             }

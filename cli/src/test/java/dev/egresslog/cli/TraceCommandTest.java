@@ -386,6 +386,35 @@ class TraceCommandTest {
         }
     }
 
+    /**
+     * The storm profile sets issue 11's traps: bursts of identical denials, failed sidecar
+     * connections with a local address, skewed gateway clocks, fast-drifting Squid clocks; the
+     * evaluation says how much of it no join can tell apart (the ceiling).
+     */
+    @Test
+    void theStormSimulationSetsItsTrapsAndTheCeilingCountsTheAmbiguous(@TempDir Path dir) throws Exception {
+        MeshSimulator.run(new SimulationConfig(3_000, 50, 40, 4, 90, 3_600, 0.005, 5, 300, 0.15, 0.5), dir);
+        Path logs = dir.resolve("logs");
+        Path db = dir.resolve("t.duckdb");
+        assertEquals(0, run("trace", "--db", db.toString(), logs.toString()).exit());
+        Evaluation.Report report;
+        try (Connection c = Store.openReadOnly(db)) {
+            report = Evaluation.evaluate(dir, logs + "/", c);
+            // a burst: one pod's denials to one host, 50 or more within two seconds
+            assertTrue(count(db, """
+                    SELECT count(*) FROM (SELECT client_ip, connect_host, epoch_ms(start_time) // 2000 AS s, count(*) AS n
+                    FROM tunnels WHERE status = 'denied' GROUP BY ALL HAVING n >= 50)""") > 0);
+            // failed sidecar connections that carry their local address
+            assertTrue(count(db, "SELECT count(*) FROM envoy_log WHERE response_flags LIKE '%UF%' AND upstream_local_address IS NOT NULL"
+                    + " AND cluster_host LIKE '%egressgateway%'") > 0);
+        }
+        String table = Evaluation.format(report);
+        Evaluation.Score denied = report.fullByStatus().get("denied");
+        assertTrue(denied.ceiling() > 0 && denied.ceiling() < 1, table);
+        assertTrue(table.contains("ceiling"), table);
+        System.out.println(table);
+    }
+
     /** A run on files already read learns from the same lines: every row and every learned value stays as it was. */
     @Test
     void aSecondRunOnTheSameFilesChangesNothing(@TempDir Path dir) throws Exception {

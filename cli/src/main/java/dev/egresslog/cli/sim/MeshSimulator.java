@@ -29,7 +29,14 @@ import java.util.Random;
  * gateway sees node IPs for the pods of one node); ephemeral ports reused; pods polling with
  * identical byte counts; hundreds of concurrent tunnels, long ones over short ones; client aborts
  * with shrinking counts; lines lost at random; non-tunnel lines (HTTP) in the sidecar logs; shipper
- * envelopes for the pods of one node; kubectl --timestamps for some pods.
+ * envelopes for the pods of one node; kubectl --timestamps for some pods. Optionally (see
+ * {@link SimulationConfig}): gateway node clocks off from the sidecars' nodes, bursts of identical
+ * connections (denials and retries, SNAT'd when the pod is on the SNAT node), and failed sidecar
+ * connections that carry an upstream_local_address.
+ *
+ * <p>The truth says, for each tunnel, what makes its lines tell apart under perfect clocks (the
+ * Squid line's and, behind SNAT, the gateway line's key, true start and duration), so that the
+ * evaluation can count the tunnels no join could get right: the ambiguity ceiling.
  *
  * <p>Each file is written in end-time order, as Envoy and Squid write them; memory is bounded by
  * the open tunnels, not by the number generated.
@@ -75,8 +82,8 @@ public final class MeshSimulator {
             pods.add(pod);
         }
         gateways = new Gateway[] {
-                new Gateway("istio-egressgateway-5d8f7b-abcde", "10.131.9.11", "10.0.0.98", false),
-                new Gateway("istio-egressgateway-5d8f7b-fghij", "10.131.9.12", "10.0.0.99", true)};
+                new Gateway("istio-egressgateway-5d8f7b-abcde", "10.131.9.11", "10.0.0.98", false, gatewaySkew()),
+                new Gateway("istio-egressgateway-5d8f7b-fghij", "10.131.9.12", "10.0.0.99", true, gatewaySkew())};
         proxies = new Proxy[] {
                 new Proxy("squid-a", "10.0.0.15:8080", "myproxy.istio-system.svc.cluster.local", skew(), drift(), false),
                 new Proxy("squid-b", "10.0.0.16:3128", "corp-proxy.example.com", skew(), drift(), true)};
@@ -89,6 +96,11 @@ public final class MeshSimulator {
 
     private long skew() {
         return (long) ((random.nextDouble() * 2 - 1) * config.maxSkewSeconds() * 1000);
+    }
+
+    /** A gateway node's clock against the sidecars' nodes (none drawn in a classic mesh, which keeps its files as they were). */
+    private long gatewaySkew() {
+        return config.gatewaySkewMs() == 0 ? 0 : (long) ((random.nextDouble() * 2 - 1) * config.gatewaySkewMs());
     }
 
     private double drift() {
@@ -161,13 +173,16 @@ public final class MeshSimulator {
         final String ip;
         final String nodeIp;
         final boolean metadataExchange;
+        /** Its node's clock minus the sidecars' nodes' clocks. */
+        final long skewMs;
         final Ports ports = new Ports(40000, 5000, 0);
 
-        Gateway(String name, String ip, String nodeIp, boolean metadataExchange) {
+        Gateway(String name, String ip, String nodeIp, boolean metadataExchange, long skewMs) {
             this.name = name;
             this.ip = ip;
             this.nodeIp = nodeIp;
             this.metadataExchange = metadataExchange;
+            this.skewMs = skewMs;
         }
 
         String file() {
@@ -193,6 +208,14 @@ public final class MeshSimulator {
         final String status;
         final String[] refs = new String[3];
         int pending;
+        /** What tells its Squid line apart: proxy|client as Squid sees it|bytes|result, true start (mesh ms), elapsed. */
+        String squidKey;
+        long squidStart;
+        long squidElapsed;
+        /** Behind SNAT only (the gateway cannot see the sidecar's address): gateway|up|down, true start, duration. */
+        String gatewayKey;
+        long gatewayStart;
+        long gatewayDuration;
 
         Tunnel(long id, String status) {
             this.id = id;
@@ -271,7 +294,11 @@ public final class MeshSimulator {
     private void writeTruth(Tunnel t) {
         try {
             truth.write("{\"id\":" + t.id + ",\"status\":\"" + t.status + "\",\"sidecar\":" + json(t.refs[0])
-                    + ",\"gateway\":" + json(t.refs[1]) + ",\"squid\":" + json(t.refs[2]) + "}\n");
+                    + ",\"gateway\":" + json(t.refs[1]) + ",\"squid\":" + json(t.refs[2])
+                    + (t.squidKey == null ? "" : ",\"q_key\":" + json(t.squidKey) + ",\"q_t0\":" + t.squidStart + ",\"q_el\":" + t.squidElapsed)
+                    + (t.gatewayKey == null ? "" : ",\"g_key\":" + json(t.gatewayKey) + ",\"g_t0\":" + t.gatewayStart
+                            + ",\"g_dur\":" + t.gatewayDuration)
+                    + "}\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -299,6 +326,9 @@ public final class MeshSimulator {
             nextPoll[i] = pods.get(i).poller ? START + random.nextInt(POLL_INTERVAL_MS) : Long.MAX_VALUE;
         }
         long nextFlush = START;
+        // a burst starts at an arrival with this probability, so that about burstShare of the tunnels come in bursts
+        double burstStart = config.burstShare() == 0 ? 0
+                : config.burstShare() / (MEAN_BURST * (1 - config.burstShare()) + config.burstShare());
         for (long id = 1; id <= config.tunnels(); id++) {
             int poller = -1;
             for (int i = 0; i < nextPoll.length; i++) {
@@ -325,6 +355,10 @@ public final class MeshSimulator {
                 }
                 nextFlush = t + 1000;
             }
+            if (burstStart > 0 && poller < 0 && !pod.bypass && random.nextDouble() < burstStart) {
+                id = burst(id, t, pod) - 1;
+                continue;
+            }
             if (random.nextInt(12) == 0) {
                 httpLine(pod, t);
             }
@@ -343,6 +377,31 @@ public final class MeshSimulator {
         }
     }
 
+    /** Mean size of a burst of identical connections. */
+    static final int MEAN_BURST = 175;
+
+    /** Identical connections of one burst: same bytes each way, same duration give or take a few ms. */
+    private record Burst(long up, long squidBytes, long dur) {
+    }
+
+    /**
+     * A pod retrying one host 50 to 300 times within one or two seconds: mostly refused by Squid
+     * (identical 403 pages), else succeeding with identical counts. Returns the next free id.
+     */
+    private long burst(long firstId, long t, Pod pod) {
+        int size = (int) Math.min(config.tunnels() - firstId + 1, 50 + random.nextInt(251));
+        long span = 1000 + random.nextInt(1000);
+        boolean denied = random.nextDouble() < 0.7;
+        String target = TARGETS[random.nextInt(TARGETS.length)];
+        Burst same = new Burst(200 + random.nextInt(800), 39 + 1000 + random.nextInt(20_000), 20 + random.nextInt(200));
+        for (int i = 0; i < size; i++) {
+            long at = t + i * span / size + random.nextInt(3);
+            tunnel(firstId + i, at, pod, gateways[random.nextInt(gateways.length)], proxies[0], denied ? "denied" : "complete",
+                    target, same);
+        }
+        return firstId + size;
+    }
+
     private long duration(Pod pod) {
         if (pod.poller) {
             return 180 + random.nextInt(40);
@@ -353,9 +412,12 @@ public final class MeshSimulator {
     }
 
     private void tunnel(long id, long t, Pod pod, Gateway gw, Proxy proxy, String status) {
+        tunnel(id, t, pod, gw, proxy, status, TARGETS[random.nextInt(TARGETS.length)], null);
+    }
+
+    private void tunnel(long id, long t, Pod pod, Gateway gw, Proxy proxy, String status, String target, Burst burst) {
         Tunnel tunnel = new Tunnel(id, status);
         tunnel.pending = 1; // released below, once every line is queued
-        String target = TARGETS[random.nextInt(TARGETS.length)];
         int appPort = pod.ports.take();
         int sidecarPort = pod.ports.take();
         long dur = duration(pod);
@@ -382,13 +444,16 @@ public final class MeshSimulator {
                 hier = "HIER_DIRECT/203.0.113." + random.nextInt(250);
             }
             default -> {
-                squidBytes = pod.poller ? 39 + 5634 : 39 + (long) (20_000 * Math.exp(random.nextGaussian()));
-                up = pod.poller ? 812 : 100 + (long) (1500 * Math.exp(random.nextGaussian() * 0.5));
+                squidBytes = burst != null ? burst.squidBytes() : pod.poller ? 39 + 5634 : 39 + (long) (20_000 * Math.exp(random.nextGaussian()));
+                up = burst != null ? burst.up() : pod.poller ? 812 : 100 + (long) (1500 * Math.exp(random.nextGaussian() * 0.5));
+                if (burst != null) {
+                    dur = burst.dur() + random.nextInt(4);
+                }
                 squidResult = "TCP_TUNNEL/200";
                 hier = "HIER_DIRECT/" + (140 + random.nextInt(60)) + "." + random.nextInt(256) + "." + random.nextInt(256) + "." + random.nextInt(256);
             }
         }
-        boolean abort = status.equals("complete") && !pod.poller && random.nextInt(50) == 0;
+        boolean abort = status.equals("complete") && !pod.poller && burst == null && random.nextInt(50) == 0;
         // Squid logs 0 bytes when the target refuses, while the hops carry its error page
         long hopBytes = status.equals("upstream_failed") ? 3_900 + random.nextInt(200) : squidBytes;
         long gatewayDown = abort ? Math.max(39, squidBytes - random.nextInt(30_000)) : hopBytes;
@@ -404,7 +469,9 @@ public final class MeshSimulator {
             squid(tunnel, proxy, pod.nodeIp(), t + 1 + random.nextInt(25), dur, squidElapsedCut, squidBytes, squidResult, hier, type, target);
         } else if (status.equals("sidecar_failed")) {
             long failDur = random.nextInt(3);
-            String line = envoy(t + pod.skewMs, "UF,URX", 0, 0, failDur, gw.ip + ":7777", GW_CLUSTER, "-", proxy.address,
+            // the socket was opened before the gateway failed it: Envoy then logs its local address
+            String local = config.ufWithLocalShare() > 0 && random.nextDouble() < config.ufWithLocalShare() ? pod.ip + ":" + sidecarPort : "-";
+            String line = envoy(t + pod.skewMs, "UF,URX", 0, 0, failDur, gw.ip + ":7777", GW_CLUSTER, local, proxy.address,
                     pod.ip + ":" + appPort);
             emit(pod.file, t + failDur, frame(pod, line, t + failDur), tunnel, 0);
         } else {
@@ -420,7 +487,12 @@ public final class MeshSimulator {
             String sidecar = envoy(t + pod.skewMs, "-", up, sDown, gwFails ? gwDur + 2 : dur, gw.ip + ":7777", GW_CLUSTER,
                     pod.ip + ":" + sidecarPort, proxy.address, pod.ip + ":" + appPort);
             emit(pod.file, t + dur, frame(pod, sidecar, t + dur), tunnel, 0);
-            String gateway = envoy(gwStart, gwFails ? "UF,URX" : "-", up + metaUp, gwFails ? 0 : gatewayDown + metaDown, gwDur,
+            if (pod.node == 3) {
+                tunnel.gatewayKey = gw.name + "|" + (up + metaUp) + "|" + (gwFails ? 0 : gatewayDown + metaDown);
+                tunnel.gatewayStart = gwStart;
+                tunnel.gatewayDuration = gwDur;
+            }
+            String gateway = envoy(gwStart + gw.skewMs, gwFails ? "UF,URX" : "-", up + metaUp, gwFails ? 0 : gatewayDown + metaDown, gwDur,
                     proxy.address, "outbound|" + port(proxy.address) + "||" + proxy.host, gwFails ? "-" : gw.ip + ":" + gwPort,
                     gw.ip + ":7777", remote);
             emit(gw.file(), gwStart + gwDur, gateway, tunnel, 1);
@@ -441,6 +513,9 @@ public final class MeshSimulator {
         long endMesh = startMesh + elapsed;
         long written = proxy.clock(endMesh);
         long logged = proxy.old && result.startsWith("TCP_TUNNEL") ? Math.max(0, bytes - 39) : bytes;
+        tunnel.squidKey = proxy.name + "|" + clientIp + "|" + logged + "|" + result;
+        tunnel.squidStart = startMesh;
+        tunnel.squidElapsed = elapsed;
         String line = String.format("%d.%03d %6d %s %s %d CONNECT %s:443 - %s %s", written / 1000, written % 1000, elapsed,
                 clientIp, result, logged, target, hier, type);
         emit(proxy.file(), endMesh, line, tunnel, 2);

@@ -8,17 +8,32 @@ package dev.egresslog.cli.sim;
  * @param pods            client pods with sidecars
  * @param nodes           nodes the pods run on
  * @param maxSkewSeconds  each Squid's clock offset is drawn from ±this
- * @param driftMsPerHour  each Squid's clock drifts by up to this much per hour
+ * @param driftMsPerHour  each Squid's clock drifts by up to this much per hour (3,600 = 1,000 ppm)
  * @param lossRate        probability that any one line is lost
  * @param seed            random seed: the same seed writes the same files
+ * @param gatewaySkewMs   each gateway node's clock is off from the sidecars' nodes by up to ±this
+ * @param burstShare      share of tunnels that come in bursts: one pod retrying one host 50 to 300
+ *                        times within one or two seconds, with identical byte counts (mostly denied)
+ * @param ufWithLocalShare share of failed sidecar connections (UF) whose line still carries an
+ *                        upstream_local_address, as Envoy writes when the socket was opened
  */
 public record SimulationConfig(int tunnels, double ratePerSecond, int pods, int nodes, double maxSkewSeconds,
-                               double driftMsPerHour, double lossRate, long seed) {
+                               double driftMsPerHour, double lossRate, long seed, long gatewaySkewMs, double burstShare,
+                               double ufWithLocalShare) {
     public static final SimulationConfig SMALL = new SimulationConfig(2_000, 50, 40, 4, 90, 40, 0.005, 42);
+
+    /** A mesh with the classic traps only (no gateway clock skew, no bursts, failed connections without a local address). */
+    public SimulationConfig(int tunnels, double ratePerSecond, int pods, int nodes, double maxSkewSeconds,
+                            double driftMsPerHour, double lossRate, long seed) {
+        this(tunnels, ratePerSecond, pods, nodes, maxSkewSeconds, driftMsPerHour, lossRate, seed, 0, 0, 0);
+    }
 
     public SimulationConfig {
         if (tunnels < 1 || ratePerSecond <= 0 || pods < 8 || nodes < 4 || lossRate < 0 || lossRate > 0.5) {
             throw new IllegalArgumentException("tunnels >= 1, rate > 0, pods >= 8, nodes >= 4, 0 <= loss <= 0.5");
+        }
+        if (gatewaySkewMs < 0 || burstShare < 0 || burstShare > 0.9 || ufWithLocalShare < 0 || ufWithLocalShare > 1 || driftMsPerHour < 0) {
+            throw new IllegalArgumentException("gateway skew >= 0, 0 <= burst share <= 0.9, 0 <= UF share <= 1, drift >= 0");
         }
     }
 }
