@@ -167,7 +167,7 @@ public final class Evaluation {
             row(b, "  " + e.getKey(), e.getValue(), false);
         }
         b.append("ceiling: the share of full tunnels none of whose lines has a twin (same key, start and duration within 5 ms\n"
-                + "under perfect clocks): recall cannot pass it\n");
+                + "under perfect clocks): what a join can be sure of; a guess among twins is right by chance only\n");
         if (report.full().correct > 0) {
             b.append(String.format("status agrees on %.4f of the correct full tunnels%n",
                     (double) report.full().statusAgrees / report.full().correct));
