@@ -80,6 +80,11 @@ final class SimulateCommand implements Callable<Integer> {
                         + "(default: ${DEFAULT-VALUE}).")
         double ufLocalShare;
 
+        @Option(names = "--node-layout",
+                description = "Lay the Envoy logs out as copied off the nodes: /var/log/pods/NS_POD_UID/istio-proxy/0.log and "
+                        + "/var/log/containers/POD_NS_istio-proxy-ID.log, CRI lines, under node-N/ folders.")
+        boolean nodeLayout;
+
         @Option(names = "--storm",
                 description = "Every trap at the strength of issue 11: --drift-ppm 1000 --gateway-skew-ms 300 --burst-share 0.15 "
                         + "--uf-local-share 0.5 (each can still be set).")
@@ -94,7 +99,7 @@ final class SimulateCommand implements Callable<Integer> {
                     ufLocalShare = ufLocalShare == 0 ? 0.5 : ufLocalShare;
                 }
                 return new SimulationConfig(tunnels, rate, pods, 4, skew, driftMsPerHour, loss, seed, gatewaySkewMs, burstShare,
-                        ufLocalShare);
+                        ufLocalShare, nodeLayout);
             } catch (IllegalArgumentException e) {
                 throw new UserException(e.getMessage());
             }

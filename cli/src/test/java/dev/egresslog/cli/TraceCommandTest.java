@@ -393,7 +393,7 @@ class TraceCommandTest {
      */
     @Test
     void theStormSimulationSetsItsTrapsAndTheCeilingCountsTheAmbiguous(@TempDir Path dir) throws Exception {
-        MeshSimulator.run(new SimulationConfig(3_000, 50, 40, 4, 90, 3_600, 0.005, 5, 300, 0.15, 0.5), dir);
+        MeshSimulator.run(new SimulationConfig(3_000, 50, 40, 4, 90, 3_600, 0.005, 5, 300, 0.15, 0.5, false), dir);
         Path logs = dir.resolve("logs");
         Path db = dir.resolve("t.duckdb");
         assertEquals(0, run("trace", "--db", db.toString(), logs.toString()).exit());
@@ -413,6 +413,29 @@ class TraceCommandTest {
         assertTrue(denied.ceiling() > 0 && denied.ceiling() < 1, table);
         assertTrue(table.contains("ceiling"), table);
         System.out.println(table);
+    }
+
+    /** Logs copied off the nodes name their pods by their paths: every mesh tunnel has its pod, and the joins stay as good. */
+    @Test
+    void logsLaidOutAsOnTheNodesNameEveryPod(@TempDir Path dir) throws Exception {
+        MeshSimulator.run(new SimulationConfig(2_000, 50, 40, 4, 90, 40, 0.005, 9, 0, 0, 0, true), dir);
+        Path logs = dir.resolve("logs");
+        try (var files = Files.walk(logs)) {
+            assertTrue(files.anyMatch(f -> f.toString().contains("/var/log/containers/")));
+        }
+        Path db = dir.resolve("t.duckdb");
+        ParseCommandTest.Run trace = run("trace", "--db", db.toString(), logs.toString());
+        assertEquals(0, trace.exit(), trace.err());
+        long mesh = count(db, "SELECT count(*) FROM tunnels WHERE sidecar_line IS NOT NULL");
+        assertTrue(mesh > 1_500, "mesh tunnels: " + mesh);
+        assertEquals(mesh, count(db, "SELECT count(*) FROM tunnels WHERE sidecar_line IS NOT NULL AND pod IS NOT NULL AND namespace = 'shop'"));
+        assertEquals(0L, count(db, "SELECT count(*) FROM per_pod WHERE pod LIKE '10.131.%'"), "per_pod names mesh pods, not their IPs");
+        assertTrue(count(db, "SELECT count(*) FROM per_pod WHERE namespace = 'shop'") >= 30);
+        Evaluation.Report report;
+        try (Connection c = Store.openReadOnly(db)) {
+            report = Evaluation.evaluate(dir, logs + "/", c);
+        }
+        assertTrue(report.full().f1() >= 0.98, Evaluation.format(report));
     }
 
     /** A run on files already read learns from the same lines: every row and every learned value stays as it was. */

@@ -32,6 +32,8 @@ public final class InputParser {
 
     /** As {@link #parse(LineReader, String, LogParser, Consumer)}, also handing over each line's text. */
     public static Outcome parseWithText(LineReader reader, String source, LogParser parser, LineSink sink) {
+        // a file laid out as a node's container logs names its pod (envelopes in a line still win)
+        PodLogPath pod = PodLogPath.of(source);
         boolean open = false;
         while (true) {
             String line;
@@ -63,7 +65,8 @@ public final class InputParser {
                                 + "-byte limit; not parsed", line.substring(0, Math.min(line.length(), 256))));
                 continue;
             }
-            sink.accept(line, parser.parse(line, source, reader.lineNumber()));
+            sink.accept(line, pod == null ? parser.parse(line, source, reader.lineNumber())
+                    : parser.parse(line, pod.origin(source, reader.lineNumber())));
         }
     }
 

@@ -76,17 +76,38 @@ public final class MeshSimulator {
             int node = i % config.nodes();
             String name = APPS[i % APPS.length] + "-" + Long.toString(Math.abs(random.nextLong()) % 0xfffffffL, 36) + "-" + i;
             String ip = "10.131." + node + "." + (10 + i / config.nodes());
-            String file = node == 0 ? "shipper/fluentbit-node-0.jsonl" : "sidecar/" + name + ".log";
-            Pod pod = new Pod(name, ip, node, file, node == 1 ? Framing.KUBECTL_TIMESTAMPS : node == 0 ? Framing.FLUENT_BIT : Framing.PLAIN,
-                    i == config.pods() - 1, i % 10 == 3 && i != config.pods() - 1);
+            String file = config.nodeLogPaths() ? nodeLogPath(node, "shop", name, i % 2 == 0)
+                    : node == 0 ? "shipper/fluentbit-node-0.jsonl" : "sidecar/" + name + ".log";
+            Framing framing = config.nodeLogPaths() ? Framing.CRI
+                    : node == 1 ? Framing.KUBECTL_TIMESTAMPS : node == 0 ? Framing.FLUENT_BIT : Framing.PLAIN;
+            Pod pod = new Pod(name, ip, node, file, framing, i == config.pods() - 1, i % 10 == 3 && i != config.pods() - 1);
             pods.add(pod);
         }
         gateways = new Gateway[] {
                 new Gateway("istio-egressgateway-5d8f7b-abcde", "10.131.9.11", "10.0.0.98", false, gatewaySkew()),
                 new Gateway("istio-egressgateway-5d8f7b-fghij", "10.131.9.12", "10.0.0.99", true, gatewaySkew())};
+        if (config.nodeLogPaths()) {
+            for (Gateway gw : gateways) {
+                gw.nodeFile = nodeLogPath(9, "istio-system", gw.name, true);
+            }
+        }
         proxies = new Proxy[] {
                 new Proxy("squid-a", "10.0.0.15:8080", "myproxy.istio-system.svc.cluster.local", skew(), drift(), false),
                 new Proxy("squid-b", "10.0.0.16:3128", "corp-proxy.example.com", skew(), drift(), true)};
+    }
+
+    /**
+     * Where the kubelet of node {@code node} writes the istio-proxy container's log of a pod, under
+     * a folder named after the node: /var/log/pods/NS_POD_UID/istio-proxy/0.log, or the
+     * /var/log/containers/POD_NS_istio-proxy-ID.log link to it.
+     */
+    private String nodeLogPath(int node, String namespace, String pod, boolean podsDir) {
+        java.util.UUID uid = new java.util.UUID(random.nextLong(), random.nextLong());
+        return "node-" + node + (podsDir
+                ? "/var/log/pods/" + namespace + "_" + pod + "_" + uid + "/istio-proxy/0.log"
+                : "/var/log/containers/" + pod + "_" + namespace + "_istio-proxy-"
+                        + String.format("%016x%016x%016x%016x", random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong())
+                        + ".log");
     }
 
     /** Pollers fetch the same URL (identical byte counts) about every two seconds, each. */
@@ -120,7 +141,7 @@ public final class MeshSimulator {
 
     // ---- topology -------------------------------------------------------------------------
 
-    enum Framing { PLAIN, KUBECTL_TIMESTAMPS, FLUENT_BIT }
+    enum Framing { PLAIN, KUBECTL_TIMESTAMPS, FLUENT_BIT, CRI }
 
     private static final class Ports {
         private int next;
@@ -185,8 +206,11 @@ public final class MeshSimulator {
             this.skewMs = skewMs;
         }
 
+        /** Set in a node layout: the gateway pod's log path on its node. */
+        String nodeFile;
+
         String file() {
-            return "gateway/" + name + ".log";
+            return nodeFile != null ? nodeFile : "gateway/" + name + ".log";
         }
     }
 
@@ -495,7 +519,7 @@ public final class MeshSimulator {
             String gateway = envoy(gwStart + gw.skewMs, gwFails ? "UF,URX" : "-", up + metaUp, gwFails ? 0 : gatewayDown + metaDown, gwDur,
                     proxy.address, "outbound|" + port(proxy.address) + "||" + proxy.host, gwFails ? "-" : gw.ip + ":" + gwPort,
                     gw.ip + ":7777", remote);
-            emit(gw.file(), gwStart + gwDur, gateway, tunnel, 1);
+            emit(gw.file(), gwStart + gwDur, gw.nodeFile != null ? cri(gateway, gwStart + gwDur) : gateway, tunnel, 1);
             if (!gwFails) {
                 squid(tunnel, proxy, gw.nodeIp, gwStart + 1 + random.nextInt(25), gwDur, squidElapsedCut,
                         squidBytes, squidResult, hier, type, target);
@@ -555,10 +579,16 @@ public final class MeshSimulator {
                 + downstreamLocal + " " + downstreamRemote + " - -";
     }
 
+    /** A container runtime's log line: "TIME stdout F LINE". */
+    private static String cri(String line, long writtenMs) {
+        return NANO_TIME.format(Instant.ofEpochMilli(writtenMs)) + " stdout F " + line;
+    }
+
     private static String frame(Pod pod, String line, long writtenMs) {
         return switch (pod.framing) {
             case PLAIN -> line;
             case KUBECTL_TIMESTAMPS -> NANO_TIME.format(Instant.ofEpochMilli(writtenMs)) + " " + line;
+            case CRI -> cri(line, writtenMs);
             case FLUENT_BIT -> "{\"log\":\"" + line.replace("\\", "\\\\").replace("\"", "\\\"") + "\\n\",\"stream\":\"stdout\","
                     + "\"time\":\"" + NANO_TIME.format(Instant.ofEpochMilli(writtenMs)) + "\",\"kubernetes\":{\"pod_name\":\""
                     + pod.name + "\",\"namespace_name\":\"shop\",\"container_name\":\"istio-proxy\",\"host\":\"node-" + pod.node + "\"}}";

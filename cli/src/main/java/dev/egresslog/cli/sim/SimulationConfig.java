@@ -16,16 +16,18 @@ package dev.egresslog.cli.sim;
  *                        times within one or two seconds, with identical byte counts (mostly denied)
  * @param ufWithLocalShare share of failed sidecar connections (UF) whose line still carries an
  *                        upstream_local_address, as Envoy writes when the socket was opened
+ * @param nodeLogPaths    Envoy logs laid out as copied off the nodes (/var/log/pods/NS_POD_UID/istio-proxy/0.log
+ *                        and /var/log/containers/POD_NS_istio-proxy-ID.log, CRI lines) instead of one file a pod
  */
 public record SimulationConfig(int tunnels, double ratePerSecond, int pods, int nodes, double maxSkewSeconds,
                                double driftMsPerHour, double lossRate, long seed, long gatewaySkewMs, double burstShare,
-                               double ufWithLocalShare) {
+                               double ufWithLocalShare, boolean nodeLogPaths) {
     public static final SimulationConfig SMALL = new SimulationConfig(2_000, 50, 40, 4, 90, 40, 0.005, 42);
 
     /** A mesh with the classic traps only (no gateway clock skew, no bursts, failed connections without a local address). */
     public SimulationConfig(int tunnels, double ratePerSecond, int pods, int nodes, double maxSkewSeconds,
                             double driftMsPerHour, double lossRate, long seed) {
-        this(tunnels, ratePerSecond, pods, nodes, maxSkewSeconds, driftMsPerHour, lossRate, seed, 0, 0, 0);
+        this(tunnels, ratePerSecond, pods, nodes, maxSkewSeconds, driftMsPerHour, lossRate, seed, 0, 0, 0, false);
     }
 
     public SimulationConfig {
