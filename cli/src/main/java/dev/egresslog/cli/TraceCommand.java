@@ -51,6 +51,11 @@ final class TraceCommand implements Callable<Integer> {
             description = "The proxy address a Squid file serves, instead of the one learned. Repeatable.")
     List<String> squidProxies = new ArrayList<>();
 
+    @Option(names = "--pods", paramLabel = "FILE",
+            description = "A pod listing ('kubectl get pods -A -o json', or '-o wide'): names the pods of tunnels whose lines "
+                    + "do not, by the IP each pod held when the tunnel started. Several, from different times, may be given. Repeatable.")
+    List<Path> podListings = new ArrayList<>();
+
     @Mixin
     CorrelationOptions correlation;
 
@@ -87,7 +92,11 @@ final class TraceCommand implements Callable<Integer> {
         addSources(sources, skipped, sidecars, "sidecar", neverRead);
         addSources(sources, skipped, gateways, "gateway", neverRead);
         addSources(sources, skipped, squids, "squid", neverRead);
-        if (sources.isEmpty() && skipped.isEmpty()) {
+        List<List<Store.PodAddress>> listings = new ArrayList<>();
+        for (Path file : podListings) {
+            listings.add(PodListing.read(file));
+        }
+        if (sources.isEmpty() && skipped.isEmpty() && podListings.isEmpty()) {
             throw new UserException("no input: give log files or directories (see 'egresslog trace --help')");
         }
         CorrelatorOptions correlatorOptions = correlation.toCorrelatorOptions(squidProxies);
@@ -102,6 +111,9 @@ final class TraceCommand implements Callable<Integer> {
             store.inTransaction(c -> {
                 for (Inputs.Skipped s : skipped) {
                     store.addSkipped(s.name(), Path.of(s.name()).toAbsolutePath().toString(), s.reason());
+                }
+                for (int i = 0; i < podListings.size(); i++) {
+                    addPods(store, podListings.get(i), listings.get(i), err);
                 }
             });
             try {
@@ -118,6 +130,10 @@ final class TraceCommand implements Callable<Integer> {
                 err.println("egresslog trace: " + line);
                 err.flush();
             }).run();
+            int named = store.namePodsFromListings();
+            if (named > 0) {
+                err.printf("egresslog trace: %,d tunnel rows got their pod from the pod listings%n", named);
+            }
             summary(out, store, result, (System.nanoTime() - t0) / 1e9);
             RoleCheck.warn(store, err);
         } catch (SQLException e) {
@@ -137,6 +153,24 @@ final class TraceCommand implements Callable<Integer> {
             Store.removeEmptyTempDirectory(database.db);
         }
         return ExitCodes.OK;
+    }
+
+    private static void addPods(Store store, Path file, List<Store.PodAddress> pods, PrintWriter err) throws SQLException {
+        String fingerprint;
+        long bytes;
+        try {
+            byte[] content = Files.readAllBytes(file);
+            bytes = content.length;
+            fingerprint = "pods:" + java.util.HexFormat.of().formatHex(
+                    java.security.MessageDigest.getInstance("SHA-256").digest(content), 0, 16);
+        } catch (java.io.IOException | java.security.NoSuchAlgorithmException e) {
+            throw new UserException("cannot read pods file " + file + ": " + e.getMessage());
+        }
+        if (store.addPods(file.toString(), fingerprint, bytes, pods)) {
+            err.printf("egresslog trace: %s: %,d pods with an IP%n", file, pods.size());
+        } else {
+            err.printf("egresslog trace: %s is already in the database; skipped%n", file);
+        }
     }
 
     /** A --squid-proxy file must be an input of this run or one the database holds. */

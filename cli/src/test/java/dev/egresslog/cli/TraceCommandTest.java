@@ -438,6 +438,47 @@ class TraceCommandTest {
         assertTrue(report.full().f1() >= 0.98, Evaluation.format(report));
     }
 
+    /**
+     * Pod listings name the pods of logs that do not: the pod that held the client's IP when the
+     * tunnel started, whichever listing it is in (an older listing's pod with the same IP, and a
+     * later one's, are not taken).
+     */
+    @Test
+    void podListingsNameThePodThatHeldTheAddressThen(@TempDir Path dir) throws Exception {
+        MeshSimulator.run(new SimulationConfig(1_000, 50, 16, 4, 90, 40, 0.005, 13), dir);
+        Path logs = dir.resolve("logs");
+        // an earlier listing: another pod had one of the IPs long before; a later one: it has it after the simulation
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var current = json.readTree(dir.resolve("pods.json").toFile());
+        String reusedIp = current.get("items").get(2).get("status").get("podIP").asText();
+        String owner = current.get("items").get(2).get("metadata").get("name").asText();
+        Files.writeString(dir.resolve("pods-old.json"), """
+                {"items":[{"metadata":{"name":"gone-1","namespace":"old"},"status":{"podIP":"%s","startTime":"2026-01-01T00:00:00Z"}}]}"""
+                .formatted(reusedIp));
+        Files.writeString(dir.resolve("pods-later.txt"), """
+                NAMESPACE   NAME       READY   STATUS    RESTARTS      AGE   IP            NODE     NOMINATED NODE   READINESS GATES
+                later       later-1    1/1     Running   2 (3h ago)    1m    %s   node-1   <none>           <none>
+                """.formatted(reusedIp));
+        Path db = dir.resolve("t.duckdb");
+        ParseCommandTest.Run trace = run("trace", "--db", db.toString(), "--pods", dir.resolve("pods-old.json").toString(),
+                "--pods", dir.resolve("pods.json").toString(), "--pods", dir.resolve("pods-later.txt").toString(), logs.toString());
+        assertEquals(0, trace.exit(), trace.err());
+        assertTrue(trace.err().contains("tunnel rows got their pod from the pod listings"), trace.err());
+        long mesh = count(db, "SELECT count(*) FROM tunnels WHERE sidecar_line IS NOT NULL");
+        assertEquals(mesh, count(db, "SELECT count(*) FROM tunnels WHERE sidecar_line IS NOT NULL AND pod IS NOT NULL"));
+        assertTrue(count(db, "SELECT count(*) FROM tunnels WHERE client_ip = '" + reusedIp + "' AND pod = '" + owner + "'") > 0);
+        assertEquals(0L, count(db, "SELECT count(*) FROM tunnels WHERE pod IN ('gone-1', 'later-1')"));
+        assertEquals(3L, count(db, "SELECT count(*) FROM sources WHERE kind = 'pods'"));
+        assertEquals(1L, count(db, "SELECT count(*) FROM pods WHERE pod = 'later-1' AND node = 'node-1' AND namespace = 'later'"));
+        // given again, the listings add nothing
+        ParseCommandTest.Run again = run("trace", "--db", db.toString(), "--pods", dir.resolve("pods.json").toString(), logs.toString());
+        assertEquals(0, again.exit(), again.err());
+        assertEquals(3L, count(db, "SELECT count(*) FROM sources WHERE kind = 'pods'"));
+        assertEquals(mesh, count(db, "SELECT count(*) FROM tunnels WHERE sidecar_line IS NOT NULL AND pod IS NOT NULL"));
+        assertEquals(ExitCodes.USAGE, run("trace", "--db", db.toString(), "--pods", logs.resolve("squid/squid-a/access.log").toString(),
+                logs.toString()).exit());
+    }
+
     /** A run on files already read learns from the same lines: every row and every learned value stays as it was. */
     @Test
     void aSecondRunOnTheSameFilesChangesNothing(@TempDir Path dir) throws Exception {

@@ -338,6 +338,34 @@ public final class MeshSimulator {
             f.writer.close();
         }
         truth.close();
+        writePods();
+    }
+
+    /**
+     * DIR/pods.json: the pods as {@code kubectl get pods -A -o json} lists them (names, namespaces,
+     * IPs, nodes, app labels, start times), for trace --pods.
+     */
+    private void writePods() throws IOException {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var items = json.createArrayNode();
+        String started = Instant.ofEpochMilli(START - 86_400_000L).toString();
+        for (Pod pod : pods) {
+            var item = items.addObject();
+            item.putObject("metadata").put("name", pod.name).put("namespace", "shop")
+                    .putObject("labels").put("app", pod.name.substring(0, pod.name.indexOf('-')));
+            item.putObject("spec").put("nodeName", "node-" + pod.node);
+            item.putObject("status").put("podIP", pod.ip).put("startTime", started);
+        }
+        for (Gateway gw : gateways) {
+            var item = items.addObject();
+            item.putObject("metadata").put("name", gw.name).put("namespace", "istio-system")
+                    .putObject("labels").put("app", "istio-egressgateway");
+            item.putObject("spec").put("nodeName", "node-9");
+            item.putObject("status").put("podIP", gw.ip).put("startTime", started);
+        }
+        var list = json.createObjectNode().put("apiVersion", "v1").put("kind", "List");
+        list.set("items", items);
+        json.writerWithDefaultPrettyPrinter().writeValue(out.resolve("pods.json").toFile(), list);
     }
 
     // ---- generation -------------------------------------------------------------------------

@@ -101,6 +101,17 @@ public final class Schema {
                 """
                 CREATE TABLE IF NOT EXISTS stream_state (key VARCHAR PRIMARY KEY, value BIGINT)""",
                 """
-                CREATE TABLE IF NOT EXISTS late_lines (end_ms BIGINT NOT NULL, spread_ms BIGINT NOT NULL)""");
+                CREATE TABLE IF NOT EXISTS late_lines (end_ms BIGINT NOT NULL, spread_ms BIGINT NOT NULL)""",
+                // trace --pods: which pod held which IP from when, from pod listings
+                """
+                CREATE TABLE IF NOT EXISTS pods (
+                    source_id INTEGER NOT NULL,
+                    namespace VARCHAR,
+                    pod VARCHAR NOT NULL,
+                    uid VARCHAR,
+                    node VARCHAR,
+                    app VARCHAR,
+                    ip VARCHAR NOT NULL,
+                    started_at TIMESTAMP NOT NULL)""");
     }
 }

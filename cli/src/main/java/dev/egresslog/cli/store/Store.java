@@ -408,6 +408,59 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    /** A pod that held {@code ip} from {@code startedAt} (epoch ms). */
+    public record PodAddress(String namespace, String pod, String uid, String node, String app, String ip, long startedAt) {
+    }
+
+    /**
+     * Stores a pod listing as a finished source of kind 'pods' (known by its content, as logs are);
+     * returns false when the database holds it already.
+     */
+    public boolean addPods(String path, String fingerprint, long bytes, List<PodAddress> pods) throws SQLException {
+        if (findExact(fingerprint) != null) {
+            return false;
+        }
+        int id = addSource(path, Path.of(path).toAbsolutePath().toString(), fingerprint, fingerprint, bytes, null);
+        try (PreparedStatement ps = connection.prepareStatement("INSERT INTO pods VALUES (?, ?, ?, ?, ?, ?, ?, make_timestamp(? * 1000))")) {
+            for (PodAddress p : pods) {
+                ps.setInt(1, id);
+                ps.setString(2, p.namespace());
+                ps.setString(3, p.pod());
+                ps.setString(4, p.uid());
+                ps.setString(5, p.node());
+                ps.setString(6, p.app());
+                ps.setString(7, p.ip());
+                ps.setLong(8, p.startedAt());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        update("UPDATE sources SET kind = 'pods', lines = ?, records = ?, finished_at = now() WHERE source_id = ?",
+                pods.size(), pods.size(), id);
+        return true;
+    }
+
+    /**
+     * Names the pods of tunnel rows that have none (no envelope, prefix or node path named it),
+     * from the pod listings: the pod that held the client's IP when the tunnel started, i.e. the
+     * latest to start before it (IPs are reused; a listing of any time serves). Returns how many rows.
+     */
+    public int namePodsFromListings() throws SQLException {
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM pods")) {
+            rs.next();
+            if (rs.getLong(1) == 0) {
+                return 0;
+            }
+        }
+        return update("""
+                UPDATE tunnels SET pod = m.pod, namespace = m.namespace
+                FROM (SELECT t.tunnel_id, p.pod, p.namespace
+                      FROM (SELECT tunnel_id, client_ip, start_time FROM tunnels WHERE pod IS NULL AND client_ip IS NOT NULL) t
+                      ASOF JOIN (SELECT DISTINCT ip, started_at, pod, namespace FROM pods) p
+                        ON t.client_ip = p.ip AND t.start_time >= p.started_at) m
+                WHERE tunnels.tunnel_id = m.tunnel_id""");
+    }
+
     /** Whether an input by this path (as given) is in the database. */
     public boolean hasSourcePath(String sourcePath) throws SQLException {
         return !find("path = ?", sourcePath).isEmpty();
