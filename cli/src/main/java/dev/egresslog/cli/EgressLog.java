@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         description = "Correlates Istio sidecar, egress gateway and Squid access logs into end-to-end tunnels.",
-        subcommands = {ParseCommand.class, TraceCommand.class, QueryCommand.class, ExplainCommand.class, StreamCommand.class, SimulateCommand.class, BenchCommand.class})
+        subcommands = {ParseCommand.class, TraceCommand.class, QueryCommand.class, ExplainCommand.class, ReportCommand.class,
+                StreamCommand.class, SimulateCommand.class, BenchCommand.class})
 final class EgressLog {
 }
