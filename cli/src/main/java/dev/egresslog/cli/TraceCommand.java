@@ -228,6 +228,14 @@ final class TraceCommand implements Callable<Integer> {
                 }
             }
             out.println();
+            List<dev.egresslog.cli.report.Advice.Item> advice = dev.egresslog.cli.report.Advice.of(store.connection());
+            if (!advice.isEmpty()) {
+                out.println("Advice (what would make the next trace exact or clearer):");
+                for (var item : advice) {
+                    out.println("  - " + item.text());
+                }
+                out.println();
+            }
             table(out, s, "Top clients:", """
                     SELECT coalesce(pod, client_ip) AS client, count(*) AS tunnels, sum(bytes_down) AS bytes_down
                     FROM tunnels WHERE sidecar_line IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5""");

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** `egresslog report`: one page that opens offline, checked in a real headless browser. */
 class ReportCommandTest {
     private static final List<String> CHARTS = List.of("per-status", "failures", "durations", "bytes", "offsets", "scores");
-    private static final List<String> TABLES = List.of("top-pods", "top-targets", "denials", "bypasses", "models", "proxy-keys");
+    private static final List<String> TABLES = List.of("advice", "top-pods", "top-targets", "denials", "bypasses", "models", "proxy-keys");
 
     @TempDir
     Path dir;

@@ -101,6 +101,10 @@ public final class ReportData {
                        min(start_time) AS first_seen, max(start_time) AS last_seen, min(tunnel_id) AS tunnel_id
                 FROM tunnels WHERE status = 'denied' AND %s GROUP BY 1, 2 ORDER BY n DESC, client, target LIMIT %d"""
                 .formatted(where, TABLE_ROWS)));
+        ArrayNode advice = d.putArray("advice");
+        for (Advice.Item item : Advice.of(c)) {
+            advice.addObject().put("kind", item.kind()).put("text", item.text());
+        }
         d.set("bypasses", rows("""
                 SELECT coalesce(pod, client_ip) AS client, proxy_address, connect_host || ':' || connect_port AS target,
                        start_time, tunnel_id

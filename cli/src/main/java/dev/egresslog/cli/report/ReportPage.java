@@ -34,6 +34,7 @@ public final class ReportPage {
                 <body>
                 <h1>egresslog report</h1>
                 <p class="note">Database %1$s. <span id="summary"></span></p>
+                <h2>What would make the next trace exact</h2><ul id="advice"></ul>
                 <h2>Tunnels over time</h2><div class="chart" id="per-status"></div>
                 <h2>What failed where</h2><div class="chart" id="failures"></div>
                 <h2>Top pods</h2><div id="top-pods"></div>

@@ -84,6 +84,13 @@
     "; " + data.by_status.map(function (s) { return s.status + " " + s.n.toLocaleString(); }).join(", ") +
     ". Times in UTC; one point per " + (data.bucket_seconds / 60) + " min.";
 
+  var adviceList = document.getElementById("advice");
+  adviceList.dataset.rows = data.advice.length;
+  if (data.advice.length === 0) {
+    adviceList.appendChild(document.createTextNode("Nothing: the data shows no gap that a setting would close."));
+  }
+  data.advice.forEach(function (a) { var li = document.createElement("li"); li.textContent = a.text; li.dataset.kind = a.kind; adviceList.appendChild(li); });
+
   var perBucket = pivot(data.per_bucket, "t", "status", "n");
   chart("per-status", "Tunnels by status", perBucket, {time: true, xLabel: "time", yLabel: "tunnels", bars: true});
   var failing = ["denied", "upstream_failed", "gateway_failed", "sidecar_failed"];
