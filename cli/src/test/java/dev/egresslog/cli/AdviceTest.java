@@ -51,7 +51,7 @@ class AdviceTest {
         Path db = trace(plain);
         assertTrue(kinds(db).contains("squid-port"));
         ParseCommandTest.Run summary = run("trace", "--db", db.toString(), plain.toString());
-        assertTrue(summary.out().contains("1 of 1 tunnels were joined to its lines on time and bytes alone"), summary.out());
+        assertTrue(summary.out().contains("Tunnels joined to Squid lines on time and bytes alone (") && summary.out().contains("access.log 1 of 1)"), summary.out());
         assertTrue(summary.out().contains("%>a:%>p"), summary.out());
 
         // the same tunnel with Squid logging the client port: joined on it, nothing to say

@@ -38,11 +38,15 @@ public final class Advice {
             try (ResultSet rs = s.executeQuery("""
                     SELECT squid_file, count(*) AS joins, count(*) FILTER (WHERE proxy_link_key NOT LIKE '%port%') AS time_only
                     FROM tunnels WHERE proxy_link_key IS NOT NULL GROUP BY 1 HAVING time_only > 0 ORDER BY 1""")) {
+                List<String> squids = new ArrayList<>();
                 while (rs.next()) {
-                    out.add(new Item("squid-port", String.format("%s: %,d of %,d tunnels were joined to its lines on time and bytes "
-                                    + "alone. Log the client port and those joins become exact: in squid.conf, '%s' and "
-                                    + "'access_log daemon:/var/log/squid/access.log egresslog'; then trace with --squid-logformat '%s'.",
-                            rs.getString(1), rs.getLong(3), rs.getLong(2), LOGFORMAT_WITH_PORT, LOGFORMAT_WITH_PORT)));
+                    squids.add(String.format("%s %,d of %,d", rs.getString(1), rs.getLong(3), rs.getLong(2)));
+                }
+                if (!squids.isEmpty()) {
+                    out.add(new Item("squid-port", String.format("Tunnels joined to Squid lines on time and bytes alone (%s). Log "
+                                    + "the client port and those joins become exact: in squid.conf, '%s' and 'access_log "
+                                    + "daemon:/var/log/squid/access.log egresslog'; then trace with --squid-logformat '%s'.",
+                            String.join("; ", squids), LOGFORMAT_WITH_PORT, LOGFORMAT_WITH_PORT)));
                 }
             }
             // each Squid's offset as its joins measure it (the offset used plus what was left), a median per
