@@ -1,7 +1,7 @@
 package dev.egresslog.cli;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -35,12 +35,9 @@ class InputFailuresTest {
     @TempDir
     Path dir;
 
-    private final TestProcesses started = new TestProcesses();
+    @RegisterExtension
+    final TestProcesses started = new TestProcesses();
 
-    @AfterEach
-    void endProcesses() throws InterruptedException {
-        started.endAll();
-    }
 
     record Exec(int exit, String out, String err) {
     }

@@ -1,8 +1,8 @@
 package dev.egresslog.cli;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -25,12 +25,9 @@ class ReportCommandTest {
     @TempDir
     Path dir;
 
-    private final TestProcesses started = new TestProcesses();
+    @RegisterExtension
+    final TestProcesses started = new TestProcesses();
 
-    @AfterEach
-    void endProcesses() throws InterruptedException {
-        started.endAll();
-    }
 
     /** Debian's Chromium, which .ci/run installs; a developer's machine without it skips the browser half. */
     static Path chromium() {

@@ -9,9 +9,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -50,12 +50,8 @@ class StreamKafkaTest {
     }
 
     /** Every stream process a test started: ended after each test, whether it passed or failed. */
+    @RegisterExtension
     static final TestProcesses started = new TestProcesses();
-
-    @AfterEach
-    void endStreamProcesses() throws InterruptedException {
-        started.endAll();
-    }
 
     @AfterAll
     static void stopBroker() throws Exception {

@@ -1,11 +1,17 @@
 package dev.egresslog.cli;
 
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** The processes a test started: ended by the test's end, whether it passed or failed. */
-final class TestProcesses {
+/**
+ * The processes a test starts: registered with {@code @RegisterExtension}, it ends each of them
+ * after the test, whether the test passed or failed.
+ */
+final class TestProcesses implements AfterEachCallback {
     private final List<Process> started = new ArrayList<>();
 
     Process add(Process p) {
@@ -13,8 +19,8 @@ final class TestProcesses {
         return p;
     }
 
-    /** Kills every process still running and waits for it; call from {@code @AfterEach}. */
-    void endAll() throws InterruptedException {
+    @Override
+    public void afterEach(ExtensionContext context) throws InterruptedException {
         for (Process p : started) {
             p.destroyForcibly();
             p.waitFor(30, TimeUnit.SECONDS);
