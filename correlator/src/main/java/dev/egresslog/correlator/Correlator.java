@@ -26,8 +26,9 @@ import static java.util.Objects.requireNonNull;
  *   <li>hops: Envoy TCP lines with a role (sidecar or gateway), decided per emitting pod (or file)
  *       from the addresses of its lines, its name, or the user's override;</li>
  *   <li>offsets: each Squid source's clock offset, estimated from pairs that cannot be wrong (byte
- *       counts that occur at most twice, durations that agree), per hour so that drift is
- *       followed, and the join window its certain pairs allow;</li>
+ *       counts that occur at most twice, durations that agree), per minute (else per 5 minutes,
+ *       per hour, overall) so that drift is followed, and the join window its certain pairs allow;
+ *       gateway nodes' clocks are first put on the sidecars' clock from their address pairs;</li>
  *   <li>candidates: sidecar↔gateway pairs by address (or, under SNAT, by bytes and time), and
  *       upstream hop↔Squid pairs by time, duration, bytes, the client address Squid saw and,
  *       with %>p, its port, each with a score and evidence;</li>
@@ -467,7 +468,8 @@ public final class Correlator {
     /**
      * Clock offset of each Squid source: squid time − mesh time, from pairs whose byte count occurs
      * at most twice on each side and whose durations agree. The offset is the densest 100 ms
-     * bucket of their differences, refined by the median around it, overall and per hour.
+     * bucket of their differences, refined by the median around it, overall and per minute, 5
+     * minutes and hour.
      */
     private void offsets() throws SQLException {
         exec("""
@@ -517,13 +519,25 @@ public final class Correlator {
                 WHERE abs(p.delta - m.mode_ms) <= 500
                 GROUP BY p.source_id
                 """);
+        // A Squid clock drifts (up to 1,000 ppm seen: 60 ms a minute, seconds in an hour): its
+        // offset is taken again in each slot of a minute, around that slot's own densest
+        // difference, so that it follows the drift over any span; a minute with too few pairs
+        // takes its 5 minutes', then its hour's, then the source's offset.
+        StringBuilder slots = new StringBuilder();
+        for (long span : SLOTS_MS) {
+            slots.append(slots.isEmpty() ? "" : "\nUNION ALL\n").append("""
+                    SELECT source_id, %1$d AS span, qt // %1$d AS slot, delta FROM offset_pairs""".formatted(span));
+        }
         exec("""
-                CREATE OR REPLACE TABLE hour_offset AS
-                SELECT p.source_id, p.qt // 3600000 AS hour, median(p.delta)::BIGINT AS offset_ms
-                FROM offset_pairs p JOIN source_offset o USING (source_id)
-                WHERE abs(p.delta - o.offset_ms) <= 2000
+                CREATE OR REPLACE TABLE slot_offset AS
+                WITH p AS (%s),
+                     b AS (SELECT source_id, span, slot, round(delta / 100.0)::BIGINT AS bucket, count(*) AS n FROM p GROUP BY ALL),
+                     m AS (SELECT source_id, span, slot, arg_max(bucket, n) * 100 AS mode_ms FROM b GROUP BY ALL HAVING max(n) >= 3)
+                SELECT p.source_id, p.span, p.slot, median(p.delta)::BIGINT AS offset_ms
+                FROM p JOIN m USING (source_id, span, slot)
+                WHERE abs(p.delta - m.mode_ms) <= 300
                 GROUP BY ALL HAVING count(*) >= 3
-                """);
+                """.formatted(slots));
         // which proxy addresses each Squid source serves, as its certain pairs show
         exec("""
                 CREATE OR REPLACE TABLE source_proxy AS
@@ -536,12 +550,12 @@ public final class Correlator {
         exec("""
                 CREATE OR REPLACE TABLE source_window AS
                 SELECT p.source_id,
-                       least(%1$d, greatest(200, 3 * quantile_cont(abs(p.delta - coalesce(h.offset_ms, o.offset_ms)), 0.99)))::BIGINT AS window_ms
+                       least(%1$d, greatest(200, 3 * quantile_cont(abs(p.delta - %2$s), 0.99)))::BIGINT AS window_ms
                 FROM offset_pairs p JOIN source_offset o USING (source_id)
-                LEFT JOIN hour_offset h ON h.source_id = p.source_id AND h.hour = p.qt // 3600000
-                WHERE abs(p.delta - o.offset_ms) <= 2000
+                %3$s
+                WHERE abs(p.delta - %2$s) <= 2000
                 GROUP BY p.source_id
-                """.formatted(options.proxyWindowMs()));
+                """.formatted(options.proxyWindowMs(), slotOffset("o.offset_ms"), slotJoins("p", "p.qt")));
         // the address Squid sees for each emitter (after SNAT: its node), as its certain pairs show
         exec("""
                 CREATE OR REPLACE TABLE emitter_client AS
@@ -552,15 +566,43 @@ public final class Correlator {
                 """);
         exec("""
                 CREATE OR REPLACE TABLE sq_mesh AS
-                SELECT sq.*, coalesce(h.offset_ms, o.offset_ms, src.clock_offset_ms, 0) AS offset_ms,
-                       coalesce(h.offset_ms, o.offset_ms, src.clock_offset_ms) IS NOT NULL AS offset_known,
-                       sq.t0 - coalesce(h.offset_ms, o.offset_ms, src.clock_offset_ms, 0) AS tm
+                SELECT sq.*, %1$s AS offset_ms,
+                       %2$s IS NOT NULL AS offset_known,
+                       sq.t0 - %1$s AS tm
                 FROM sq LEFT JOIN source_offset o USING (source_id)
-                        LEFT JOIN hour_offset h ON h.source_id = sq.source_id AND h.hour = sq.t0 // 3600000
+                        %3$s
                         -- what an earlier pass learned, for a source with no certain pair this time
                         LEFT JOIN prior src ON src.source_id = sq.source_id
-                """);
+                """.formatted(slotOffset("o.offset_ms, src.clock_offset_ms, 0"), slotOffset("o.offset_ms, src.clock_offset_ms"),
+                slotJoins("sq", "sq.t0")));
     }
+
+    /** The offset of the finest slot that has one, then {@code fallback} (SQL), in order. */
+    private static String slotOffset(String fallback) {
+        StringBuilder b = new StringBuilder("coalesce(");
+        for (int i = 0; i < SLOTS_MS.length; i++) {
+            b.append("s").append(i).append(".offset_ms, ");
+        }
+        return b.append(fallback).append(")").toString();
+    }
+
+    /** LEFT JOINs of the slots that hold time {@code time} of source {@code table}.source_id, as s0, s1, ... */
+    private static String slotJoins(String table, String time) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < SLOTS_MS.length; i++) {
+            b.append("LEFT JOIN slot_offset s").append(i).append(" ON s").append(i).append(".source_id = ").append(table)
+                    .append(".source_id AND s").append(i).append(".span = ").append(SLOTS_MS[i]).append(" AND s").append(i)
+                    .append(".slot = ").append(time).append(" // ").append(SLOTS_MS[i]).append("\n");
+        }
+        return b.toString();
+    }
+
+    /** The spans over which a Squid's clock offset is taken as constant, finest first. */
+    static final long[] SLOTS_MS = {60_000, 300_000, 3_600_000};
+
+    /** Address pairs a gateway's clock correction needs, and the least skew corrected (less is accept latency). */
+    static final int GATEWAY_SKEW_PAIRS = 20;
+    static final int GATEWAY_SKEW_MIN_MS = 20;
 
     /**
      * Sidecar lines and the gateway lines that accepted their connections: by address (the
@@ -579,6 +621,21 @@ public final class Correlator {
                 FROM s JOIN g ON g.dra = s.ula
                 WHERE g.t0 BETWEEN s.t0 - %1$d AND s.t0 + %1$d
                 """.formatted(window));
+        // A gateway node's clock against the sidecars' nodes, as its address pairs (which cannot be
+        // wrong) show: put its lines on the sidecars' clock before anything compares their times
+        // (SNAT'd pairs by bytes, Squid offsets and joins). Below 20 ms it is accept latency.
+        exec("""
+                CREATE OR REPLACE TABLE gateway_skew AS
+                SELECT gemitter AS emitter, median(dt)::BIGINT AS skew_ms FROM sg_address
+                GROUP BY gemitter HAVING count(*) >= %d AND abs(median(dt)) >= %d
+                """.formatted(GATEWAY_SKEW_PAIRS, GATEWAY_SKEW_MIN_MS));
+        exec("""
+                UPDATE hops SET t0 = hops.t0 - k.skew_ms FROM gateway_skew k
+                WHERE hops.emitter = k.emitter AND hops.role = 'gateway'
+                """);
+        exec("""
+                UPDATE sg_address SET dt = sg_address.dt - k.skew_ms FROM gateway_skew k WHERE sg_address.gemitter = k.emitter
+                """);
         // the constant a gateway adds to both counts (Istio peer metadata), as its address pairs show
         exec("""
                 CREATE OR REPLACE TABLE gateway_overhead AS
