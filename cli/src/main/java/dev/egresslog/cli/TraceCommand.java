@@ -130,6 +130,10 @@ final class TraceCommand implements Callable<Integer> {
                 err.println("egresslog trace: " + line);
                 err.flush();
             }).run();
+            if (result.linesInNoRow() > 0) {
+                err.printf("egresslog trace: WARNING: %,d lines on an egress path are in no tunnel row (a bug: each should be "
+                        + "in exactly one); please report it%n", result.linesInNoRow());
+            }
             int named = store.namePodsFromListings();
             if (named > 0) {
                 err.printf("egresslog trace: %,d tunnel rows got their pod from the pod listings%n", named);

@@ -22,6 +22,7 @@ import java.util.Map;
 
 import static dev.egresslog.cli.ParseCommandTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -397,7 +398,9 @@ class TraceCommandTest {
         MeshSimulator.run(new SimulationConfig(3_000, 50, 40, 4, 90, 3_600, 0.005, 5, 300, 0.15, 0.5, false), dir);
         Path logs = dir.resolve("logs");
         Path db = dir.resolve("t.duckdb");
-        assertEquals(0, run("trace", "--db", db.toString(), logs.toString()).exit());
+        ParseCommandTest.Run trace = run("trace", "--db", db.toString(), logs.toString());
+        assertEquals(0, trace.exit(), trace.err());
+        assertFalse(trace.err().contains("in no tunnel row"), trace.err());
         Evaluation.Report report;
         try (Connection c = Store.openReadOnly(db)) {
             report = Evaluation.evaluate(dir, logs + "/", c);
@@ -416,6 +419,8 @@ class TraceCommandTest {
         // gateway clocks put on the sidecars' clock, Squid offsets followed per minute: ordinary
         // tunnels join as well as without these traps (0.86 when offsets were taken per hour)
         assertTrue(report.fullByStatus().get("complete").f1() >= 0.98, table);
+        // every line on an egress path is in a row: failed sidecar connections with a local address included
+        assertTrue(count(db, "SELECT count(*) FROM tunnels WHERE status = 'sidecar_failed'") > 0);
         assertTrue(report.links().get("sidecar-gateway").f1() >= 0.99, table);
     }
 

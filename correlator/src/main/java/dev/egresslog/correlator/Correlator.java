@@ -859,7 +859,20 @@ public final class Correlator {
                 exec(statement);
             }
         }
+        // the invariant: every line on an egress path is in a row (sidecar lines to a gateway's
+        // listener or to a proxy, gateway lines to a proxy, every Squid line)
+        linesInNoRow = count("""
+                SELECT count(*) FROM hops h
+                WHERE ((h.role = 'sidecar' AND (h.uh IN (SELECT DISTINCT dla FROM hops WHERE role = 'gateway' AND dla IS NOT NULL)
+                                                OR h.uh IN (SELECT addr FROM proxies) OR h.dla IN (SELECT addr FROM proxies)))
+                       OR (h.role = 'gateway' AND h.uh IN (SELECT addr FROM proxies)))
+                  AND h.hid NOT IN (SELECT shid FROM chains WHERE shid IS NOT NULL)
+                  AND h.hid NOT IN (SELECT ghid FROM chains WHERE ghid IS NOT NULL)""")
+                + count("SELECT count(*) FROM sq_mesh WHERE hid NOT IN (SELECT qhid FROM chains WHERE qhid IS NOT NULL)");
     }
+
+    /** Lines on an egress path in no row after the last run: 0 unless a join rule drops lines. */
+    private long linesInNoRow;
 
     /**
      * A stream pass's rows replace the rows that were not final, in one transaction (with the
@@ -910,7 +923,11 @@ public final class Correlator {
     }
 
     /** Tunnels by status and the offset of each Squid source, for the summary. */
-    public record Result(Map<String, Long> byStatus, List<String> offsets) {
+    /**
+     * Tunnels by status, the offset of each Squid source, and the lines on an egress path that
+     * are in no row (the invariant is that there are none: each such line is in exactly one row).
+     */
+    public record Result(Map<String, Long> byStatus, List<String> offsets, long linesInNoRow) {
     }
 
     private Result result() throws SQLException {
@@ -929,6 +946,6 @@ public final class Correlator {
                 offsets.add(String.format("%s: %+.3f s (from %d certain pairs)", rs.getString(1), rs.getLong(2) / 1000.0, rs.getLong(3)));
             }
         }
-        return new Result(byStatus, offsets);
+        return new Result(byStatus, offsets, linesInNoRow);
     }
 }

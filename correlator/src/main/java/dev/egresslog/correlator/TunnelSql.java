@@ -31,7 +31,10 @@ final class TunnelSql {
                 SELECT NULL, s.hid, pq.qhid
                 FROM hops s LEFT JOIN pq_match pq ON pq.ehid = s.hid
                 WHERE s.role = 'sidecar' AND s.hid NOT IN (SELECT shid FROM sg_match)
-                  AND (pq.qhid IS NOT NULL OR s.dla IN (SELECT addr FROM proxies) OR s.uh IN (SELECT addr FROM proxies))
+                  AND (pq.qhid IS NOT NULL OR s.dla IN (SELECT addr FROM proxies) OR s.uh IN (SELECT addr FROM proxies)
+                       -- a connection to an egress gateway's listener that no gateway line joined (the
+                       -- gateway failed it, or its line is lost): its own row, never dropped
+                       OR s.uh IN (SELECT DISTINCT dla FROM hops WHERE role = 'gateway' AND dla IS NOT NULL))
                 UNION ALL
                 SELECT NULL, NULL, q.hid FROM sq_mesh q WHERE q.hid NOT IN (SELECT qhid FROM pq_match)""");
     }
