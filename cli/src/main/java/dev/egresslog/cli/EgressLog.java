@@ -1,5 +1,7 @@
 package dev.egresslog.cli;
 
+import dev.egresslog.cli.bench.BenchCommand;
+
 import picocli.CommandLine.Command;
 
 @Command(

@@ -1,5 +1,8 @@
 package dev.egresslog.cli;
 
+import dev.egresslog.cli.ingest.Inputs;
+import dev.egresslog.cli.output.RecordWriter;
+
 import dev.egresslog.parser.InputParser;
 import dev.egresslog.parser.LineReader;
 import dev.egresslog.parser.LogParser;

@@ -1,5 +1,9 @@
 package dev.egresslog.cli;
 
+import dev.egresslog.cli.output.OutputValues;
+import dev.egresslog.cli.output.RecordWriter;
+import dev.egresslog.cli.stream.QueryServer;
+
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
 @Command(name = "simulate", mixinStandardHelpOptions = true,
         description = "Writes realistic sidecar, egress gateway and Squid logs of a simulated mesh, with every trap "
                 + "of correlation into DIR/logs, and DIR/truth.jsonl: which lines belong to which tunnel.")
-final class SimulateCommand implements Callable<Integer> {
+public final class SimulateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
@@ -39,7 +39,7 @@ final class SimulateCommand implements Callable<Integer> {
     }
 
     /** Options shared by simulate and bench trace. */
-    static final class SimulationOptions {
+    public static final class SimulationOptions {
         @Option(names = "--tunnels", paramLabel = "N", defaultValue = "2000", description = "Tunnels (default: ${DEFAULT-VALUE}).")
         int tunnels;
 
@@ -52,11 +52,11 @@ final class SimulateCommand implements Callable<Integer> {
 
         @Option(names = "--skew", paramLabel = "SECONDS", defaultValue = "90",
                 description = "Squid clocks are off by up to this, either way (default: ${DEFAULT-VALUE}).")
-        double skew;
+        public double skew;
 
         @Option(names = "--loss", paramLabel = "FRACTION", defaultValue = "0.005",
                 description = "Share of lines lost (default: ${DEFAULT-VALUE}).")
-        double loss;
+        public double loss;
 
         @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
         long seed;
@@ -90,7 +90,7 @@ final class SimulateCommand implements Callable<Integer> {
                         + "--uf-local-share 0.5 (each can still be set).")
         boolean storm;
 
-        SimulationConfig config() {
+        public SimulationConfig config() {
             try {
                 double driftMsPerHour = driftPpm != null ? driftPpm * 3.6 : storm ? 3600 : 40;
                 if (storm) {

@@ -1,5 +1,10 @@
 package dev.egresslog.cli;
 
+import dev.egresslog.cli.ingest.Ingest;
+import dev.egresslog.cli.ingest.Inputs;
+import dev.egresslog.cli.ingest.PodListing;
+import dev.egresslog.cli.report.RoleCheck;
+
 import dev.egresslog.cli.store.Store;
 import dev.egresslog.correlator.Correlator;
 import dev.egresslog.correlator.CorrelatorOptions;

@@ -1,5 +1,8 @@
 package dev.egresslog.cli;
 
+import dev.egresslog.cli.bench.BenchStream;
+import dev.egresslog.cli.stream.QueryServer;
+
 import dev.egresslog.cli.sim.MeshSimulator;
 import dev.egresslog.cli.sim.ShippedLine;
 import dev.egresslog.cli.sim.SimulationConfig;

@@ -1,4 +1,7 @@
-package dev.egresslog.cli;
+package dev.egresslog.cli.bench;
+
+import dev.egresslog.cli.ExitCodes;
+import dev.egresslog.cli.Main;
 
 import dev.egresslog.cli.sim.MeshSimulator;
 import dev.egresslog.cli.sim.ShippedLine;
@@ -39,7 +42,7 @@ import java.util.stream.Stream;
                 + "beginning), then the delay from a tunnel's last line being produced to its row being visible to "
                 + "'egresslog query', at a steady rate. Creates topics named egresslog-bench-*.",
                 "A broker for it: bench/kafka-broker DIR (see README)."})
-final class BenchStream implements java.util.concurrent.Callable<Integer> {
+public final class BenchStream implements java.util.concurrent.Callable<Integer> {
     @Spec
     CommandSpec spec;
 
@@ -170,7 +173,7 @@ final class BenchStream implements java.util.concurrent.Callable<Integer> {
      * {@code egresslog stream ARGS} in a process of its own, with the heap the egresslog script
      * gives it, its output appended to {@code log}: to measure its memory, or to kill it.
      */
-    static Process streamProcess(Path log, String... args) throws java.io.IOException {
+    public static Process streamProcess(Path log, String... args) throws java.io.IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx384m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "stream"));
         command.addAll(List.of(args));

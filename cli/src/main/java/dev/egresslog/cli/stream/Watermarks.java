@@ -1,4 +1,4 @@
-package dev.egresslog.cli;
+package dev.egresslog.cli.stream;
 
 import dev.egresslog.parser.EnvoyRecord;
 import dev.egresslog.parser.ParsedLine;
@@ -14,14 +14,14 @@ import java.util.Map;
  * that sent nothing for {@code idleMs} of wall time (a pod gone, a partition drained) no longer
  * holds the others back. Rows ending more than the allowed lateness before the watermark are final.
  */
-final class Watermarks {
+public final class Watermarks {
     private final long latenessMs;
     private final long idleMs;
     private final Map<Integer, long[]> sources = new HashMap<>(); // latest end, wall time of the last line
     private final Map<Integer, Long> clockOffsets = new HashMap<>();
     private long finalBefore = Long.MIN_VALUE;
 
-    Watermarks(long latenessMs, long idleMs) {
+    public Watermarks(long latenessMs, long idleMs) {
         this.latenessMs = latenessMs;
         this.idleMs = idleMs;
     }
@@ -51,13 +51,13 @@ final class Watermarks {
     }
 
     /** Squid clock offsets (source id to ms) learned by the last correlation pass. */
-    void clockOffsets(Map<Integer, Long> offsets) {
+    public void clockOffsets(Map<Integer, Long> offsets) {
         clockOffsets.clear();
         clockOffsets.putAll(offsets);
     }
 
     /** Every source counts as idle from now on: the stream was read to its end and nothing came for a while. */
-    void allIdle() {
+    public void allIdle() {
         for (long[] state : sources.values()) {
             state[1] = Long.MIN_VALUE / 2;
         }
@@ -81,7 +81,7 @@ final class Watermarks {
     }
 
     /** Rows that end before this are final: the watermark less the allowed lateness (never moves back). */
-    long advance() {
+    public long advance() {
         long watermark = watermark();
         if (watermark != Long.MIN_VALUE) {
             finalBefore = Math.max(finalBefore, watermark - latenessMs);
@@ -89,12 +89,12 @@ final class Watermarks {
         return finalBefore;
     }
 
-    long finalBefore() {
+    public long finalBefore() {
         return finalBefore;
     }
 
     /** Restores what the database says was made final before a restart. */
-    void restore(long finalBefore) {
+    public void restore(long finalBefore) {
         this.finalBefore = finalBefore;
     }
 }

@@ -1,4 +1,6 @@
-package dev.egresslog.cli;
+package dev.egresslog.cli.ingest;
+
+import dev.egresslog.cli.UserException;
 
 import dev.egresslog.cli.store.Store;
 import dev.egresslog.parser.EnvoyRecord;
@@ -40,11 +42,11 @@ import java.util.function.Consumer;
  * <p>An input whose fingerprint (its first 64 KiB and size) the database already holds is
  * skipped; a log that has grown since is read from the first line the database does not have.
  */
-final class Ingest {
+public final class Ingest {
     private static final int HEAD_BYTES = 64 * 1024;
 
     /** An input to read, and where its rows go. */
-    static final class Source {
+    public static final class Source {
         final Inputs.Input input;
         final String forcedRole;
         /** The file read: the input's own, or where a stream (stdin, a pipe) was spooled to. */
@@ -73,7 +75,7 @@ final class Ingest {
             this.squid += squid;
         }
 
-        Source(Inputs.Input input, String forcedRole) {
+        public Source(Inputs.Input input, String forcedRole) {
             this.input = input;
             this.forcedRole = forcedRole;
         }
@@ -94,12 +96,12 @@ final class Ingest {
     }
 
     /** Plain files larger than this are read by several workers at once, in parts of this size. */
-    static final long PART_BYTES = 16L << 20;
+    public static final long PART_BYTES = 16L << 20;
 
     private final long partBytes;
 
     /** Totals of a run, for the summary. */
-    record Totals(long files, long parts, long skippedFiles, long lines, long records, long rejects, double seconds,
+    public record Totals(long files, long parts, long skippedFiles, long lines, long records, long rejects, double seconds,
                   int recoveredInputs) {
     }
 
@@ -109,7 +111,7 @@ final class Ingest {
     }
 
     /** Deletes the spooled streams of a run (or of a run that was killed). */
-    static void deleteSpool(Path db) {
+    public static void deleteSpool(Path db) {
         Path dir = spoolDirectory(db);
         if (!Files.isDirectory(dir)) {
             return;
@@ -134,7 +136,7 @@ final class Ingest {
     /** Fingerprint -> name of the inputs registered by this run (not finished yet, so not found in the database). */
     private final java.util.Map<String, String> registeredThisRun = new java.util.HashMap<>();
 
-    Ingest(Store store, ParserOptions parserOptions, int threads, boolean keepRaw, long partBytes, PrintWriter err) {
+    public Ingest(Store store, ParserOptions parserOptions, int threads, boolean keepRaw, long partBytes, PrintWriter err) {
         this.store = store;
         this.partBytes = partBytes;
         this.parserOptions = parserOptions;
@@ -143,7 +145,7 @@ final class Ingest {
         this.err = err;
     }
 
-    Totals run(List<Source> sources) throws SQLException, InterruptedException {
+    public Totals run(List<Source> sources) throws SQLException, InterruptedException {
         long t0 = System.nanoTime();
         LinkedBlockingQueue<Source> todo = new LinkedBlockingQueue<>();
         long[] skipped = {0};

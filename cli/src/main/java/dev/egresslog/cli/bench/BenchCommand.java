@@ -1,4 +1,8 @@
-package dev.egresslog.cli;
+package dev.egresslog.cli.bench;
+
+import dev.egresslog.cli.ExitCodes;
+import dev.egresslog.cli.Main;
+import dev.egresslog.cli.SimulateCommand;
 
 import dev.egresslog.parser.EnvoyRecord;
 import dev.egresslog.parser.InputParser;
@@ -31,7 +35,7 @@ import java.util.function.Supplier;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks. Numbers are printed, never asserted.",
         subcommands = {BenchCommand.Parse.class, BenchCommand.Trace.class, BenchStream.class, BenchFuzz.class})
-final class BenchCommand {
+public final class BenchCommand {
 
     /** Peak resident memory of this process in MB, from /proc (Linux), or -1. */
     static long peakRssMb() {

@@ -1,4 +1,8 @@
-package dev.egresslog.cli;
+package dev.egresslog.cli.stream;
+
+import dev.egresslog.cli.ExitCodes;
+import dev.egresslog.cli.Main;
+import dev.egresslog.cli.UserException;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.egresslog.cli.store.Store;
@@ -42,7 +46,7 @@ import java.util.concurrent.ExecutionException;
  * server answers with frames of a type byte ('o' output, 'e' errors, 'x' exit code), a 4-byte
  * length and UTF-8 text.
  */
-final class QueryServer implements AutoCloseable {
+public final class QueryServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The connection a served command reads through, instead of opening the file. */
     private static final ThreadLocal<Connection> SERVED = new ThreadLocal<>();
@@ -63,7 +67,7 @@ final class QueryServer implements AutoCloseable {
         acceptor.setDaemon(true);
     }
 
-    static Path socketOf(Path db) {
+    public static Path socketOf(Path db) {
         return Path.of(db.toAbsolutePath() + ".sock");
     }
 
@@ -72,7 +76,7 @@ final class QueryServer implements AutoCloseable {
      * before the stream opens the database (invariant): from then on query and explain always
      * reach the stream, and never meet the file locked with no one to answer them.
      */
-    static QueryServer listen(Path db, PrintWriter err) {
+    public static QueryServer listen(Path db, PrintWriter err) {
         Path socket = socketOf(db);
         try {
             Files.deleteIfExists(socket);
@@ -94,7 +98,7 @@ final class QueryServer implements AutoCloseable {
     }
 
     /** The database is open: requests are served on duplicates of its connection. */
-    void ready(Store store) {
+    public void ready(Store store) {
         connection.complete((DuckDBConnection) store.connection());
     }
 
@@ -194,7 +198,7 @@ final class QueryServer implements AutoCloseable {
     }
 
     /** What query and explain do with a connection to the database; returns the exit code. */
-    interface Reading {
+    public interface Reading {
         int read(Connection c, boolean served) throws SQLException, IOException;
     }
 
@@ -205,7 +209,7 @@ final class QueryServer implements AutoCloseable {
      * A file locked by another process (a stream still opening it, a trace) is waited for up to
      * {@link #LOCK_WAIT}, then reported in one line.
      */
-    static int run(Path db, CommandSpec spec, boolean streaming, Reading reading) throws SQLException, IOException {
+    public static int run(Path db, CommandSpec spec, boolean streaming, Reading reading) throws SQLException, IOException {
         Connection served = SERVED.get();
         if (served != null) {
             return reading.read(served, true);

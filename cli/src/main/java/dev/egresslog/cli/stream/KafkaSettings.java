@@ -1,4 +1,7 @@
-package dev.egresslog.cli;
+package dev.egresslog.cli.stream;
+
+import dev.egresslog.cli.ExitCodes;
+import dev.egresslog.cli.UserException;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -23,10 +26,10 @@ import java.util.concurrent.TimeoutException;
  * --consumer-property pairs, then what egresslog needs. TLS and SASL settings come from the
  * file and are never printed: messages that could quote them are redacted.
  */
-final class KafkaSettings {
+public final class KafkaSettings {
     private final Properties properties = new Properties();
 
-    KafkaSettings(String bootstrap, String group, Path configFile, List<String> pairs, boolean fromBeginning) {
+    public KafkaSettings(String bootstrap, String group, Path configFile, List<String> pairs, boolean fromBeginning) {
         if (configFile != null) {
             try (Reader in = Files.newBufferedReader(configFile)) {
                 properties.load(in);
@@ -55,7 +58,7 @@ final class KafkaSettings {
         properties.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
     }
 
-    Properties consumer() {
+    public Properties consumer() {
         Properties copy = new Properties();
         copy.putAll(properties);
         return copy;
@@ -79,7 +82,7 @@ final class KafkaSettings {
      * Checks that the broker answers and every topic exists: one clear line otherwise, before the
      * consumer (which would wait silently) starts. Returns the partition count of each topic.
      */
-    List<Integer> check(List<String> topics, long timeoutMs) {
+    public List<Integer> check(List<String> topics, long timeoutMs) {
         String bootstrap = properties.getProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG);
         try (Admin admin = Admin.create(admin(timeoutMs))) {
             var described = admin.describeTopics(topics).allTopicNames().get(timeoutMs, TimeUnit.MILLISECONDS);
@@ -110,7 +113,7 @@ final class KafkaSettings {
         }
     }
 
-    static String rootMessage(Throwable e) {
+    public static String rootMessage(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
@@ -119,7 +122,7 @@ final class KafkaSettings {
     }
 
     /** The message with the value of every secret-looking setting replaced. */
-    String redact(String message) {
+    public String redact(String message) {
         String out = message == null ? "" : message;
         for (String key : properties.stringPropertyNames()) {
             String k = key.toLowerCase();

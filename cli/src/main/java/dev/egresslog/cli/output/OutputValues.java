@@ -1,4 +1,4 @@
-package dev.egresslog.cli;
+package dev.egresslog.cli.output;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 
@@ -7,12 +7,12 @@ import java.util.List;
 import java.util.Map;
 
 /** How a value is written as text, CSV or JSON, the same in `parse` and `query` output. */
-final class OutputValues {
+public final class OutputValues {
     private OutputValues() {
     }
 
     /** Plain text: empty for null, lists comma-separated, empty maps empty. */
-    static String text(Object value) {
+    public static String text(Object value) {
         if (value == null) {
             return "";
         }
@@ -26,7 +26,7 @@ final class OutputValues {
     }
 
     /** A CSV field (RFC 4180 quoting). */
-    static String csv(Object value) {
+    public static String csv(Object value) {
         String text = text(value);
         if (text.indexOf(',') >= 0 || text.indexOf('"') >= 0 || text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0) {
             return '"' + text.replace("\"", "\"\"") + '"';
@@ -35,7 +35,7 @@ final class OutputValues {
     }
 
     /** A JSON value: numbers, booleans, lists and maps keep their type; anything else is a string. */
-    static void json(JsonGenerator json, Object value) throws IOException {
+    public static void json(JsonGenerator json, Object value) throws IOException {
         if (value == null) {
             json.writeNull();
         } else if (value instanceof Double || value instanceof Float) {

@@ -1,4 +1,4 @@
-package dev.egresslog.cli;
+package dev.egresslog.cli.stream;
 
 import dev.egresslog.cli.store.Store;
 import dev.egresslog.correlator.Correlator;
@@ -36,7 +36,7 @@ import java.util.function.Function;
  * by a shipper envelope, else the record key) is a source of its own in {@code sources}, so that
  * every Squid gets its own clock offset even when several share a partition.
  */
-final class StreamIngest {
+public final class StreamIngest {
     /** Record keys longer than this, or not printable, do not name an emitter. */
     private static final int MAX_KEY = 128;
 
@@ -57,7 +57,7 @@ final class StreamIngest {
     private long pending;
     private long pendingSince;
 
-    StreamIngest(Store store, ParserOptions parserOptions, Map<String, String> topicRoles, Watermarks watermarks, long maxSkewMs)
+    public StreamIngest(Store store, ParserOptions parserOptions, Map<String, String> topicRoles, Watermarks watermarks, long maxSkewMs)
             throws SQLException {
         this.maxSkewMs = maxSkewMs;
         this.store = store;
@@ -80,7 +80,7 @@ final class StreamIngest {
     }
 
     /** The next offset of every partition the database holds. */
-    Map<TopicPartition, Long> storedOffsets() throws SQLException {
+    public Map<TopicPartition, Long> storedOffsets() throws SQLException {
         Map<TopicPartition, Long> offsets = new HashMap<>();
         try (Statement s = store.connection().createStatement();
              ResultSet rs = s.executeQuery("SELECT topic, \"partition\", next_offset FROM kafka_offsets")) {
@@ -92,17 +92,17 @@ final class StreamIngest {
     }
 
     /** Records committed to the database. */
-    long recordsStored() {
+    public long recordsStored() {
         return recordsStored;
     }
 
     /** Records added and not committed yet. */
-    long pending() {
+    public long pending() {
         return pending;
     }
 
     /** How long the oldest record not committed yet has waited, in ns (0 when none waits). */
-    long pendingNanos() {
+    public long pendingNanos() {
         return pending == 0 ? 0 : System.nanoTime() - pendingSince;
     }
 
@@ -110,7 +110,7 @@ final class StreamIngest {
      * Parses and appends one poll's records, in the open transaction. The late check uses the
      * final boundary as it is now: no pass may run before {@link #commit}.
      */
-    void add(ConsumerRecords<byte[], byte[]> records) throws SQLException {
+    public void add(ConsumerRecords<byte[], byte[]> records) throws SQLException {
         if (pending == 0) {
             pendingSince = System.nanoTime();
         }
@@ -146,7 +146,7 @@ final class StreamIngest {
      * transaction; returns the offsets to commit to Kafka (for lag monitoring: the database
      * decides where to resume). Nothing to store: returns an empty map.
      */
-    Map<TopicPartition, OffsetAndMetadata> commit() throws SQLException {
+    public Map<TopicPartition, OffsetAndMetadata> commit() throws SQLException {
         if (pending == 0) {
             return Map.of();
         }
@@ -275,7 +275,7 @@ final class StreamIngest {
         return sql.toString();
     }
 
-    void close() throws SQLException {
+    public void close() throws SQLException {
         appender.close();
     }
 }

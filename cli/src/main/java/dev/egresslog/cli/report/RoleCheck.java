@@ -1,4 +1,4 @@
-package dev.egresslog.cli;
+package dev.egresslog.cli.report;
 
 import dev.egresslog.cli.store.Store;
 
@@ -12,12 +12,12 @@ import java.sql.Statement;
  * lines are. An Envoy log forced to be Squid's joins nothing, and Squid lines in an input forced
  * to be Envoy's contradict it: such a run says so on stderr, loudly, with the numbers.
  */
-final class RoleCheck {
+public final class RoleCheck {
     private RoleCheck() {
     }
 
     /** Prints one warning per contradicted input; returns how many. */
-    static int warn(Store store, PrintWriter err) throws SQLException {
+    public static int warn(Store store, PrintWriter err) throws SQLException {
         int warnings = 0;
         try (Statement s = store.connection().createStatement();
              ResultSet forced = s.executeQuery("SELECT count(*) FROM sources WHERE forced_role IS NOT NULL")) {

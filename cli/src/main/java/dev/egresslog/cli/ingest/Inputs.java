@@ -1,4 +1,6 @@
-package dev.egresslog.cli;
+package dev.egresslog.cli.ingest;
+
+import dev.egresslog.cli.UserException;
 
 import dev.egresslog.parser.InputParser;
 
@@ -30,14 +32,14 @@ import java.util.function.Predicate;
  * cannot be read as a log (pipes, sockets, devices, broken or looping links, unreadable
  * entries, the excluded files) is skipped and listed with the reason, never silently.
  */
-final class Inputs {
+public final class Inputs {
     /** One input. {@code path} is null for standard input; {@code stream} inputs are pipes or devices, read once. */
-    record Input(String name, Path path, boolean stream) {
+    public record Input(String name, Path path, boolean stream) {
         boolean isStdin() {
             return path == null;
         }
 
-        InputStream open(InputStream stdin) throws IOException {
+        public InputStream open(InputStream stdin) throws IOException {
             // a FileInputStream asks a pipe how much it holds without seeking (Files.newInputStream
             // would, and fail with "Illegal seek")
             return path == null ? stdin : stream ? new java.io.FileInputStream(path.toFile()) : Files.newInputStream(path);
@@ -45,11 +47,11 @@ final class Inputs {
     }
 
     /** Something inside a directory (or matched by a glob) that is not read, and why. */
-    record Skipped(String name, String reason) {
+    public record Skipped(String name, String reason) {
     }
 
     /** The inputs to read, and what was skipped. */
-    record Expansion(List<Input> inputs, List<Skipped> skipped) {
+    public record Expansion(List<Input> inputs, List<Skipped> skipped) {
     }
 
     private Inputs() {
@@ -60,7 +62,7 @@ final class Inputs {
      *                 in a directory skips it
      * @throws UserException naming the first argument that names nothing, or cannot be read
      */
-    static Expansion expand(List<String> arguments, Predicate<Path> excluded) {
+    public static Expansion expand(List<String> arguments, Predicate<Path> excluded) {
         List<Input> inputs = new ArrayList<>();
         List<Skipped> skipped = new ArrayList<>();
         for (String argument : arguments) {
@@ -210,7 +212,7 @@ final class Inputs {
      * log, temporary directory, work database, query socket, spooled inputs) and whatever standard
      * output is redirected to. Compared as real paths, so any name for them is caught.
      */
-    static Predicate<Path> neverRead(Collection<Path> files) {
+    public static Predicate<Path> neverRead(Collection<Path> files) {
         List<Path> real = new ArrayList<>();
         for (Path f : files) {
             Path abs = f.toAbsolutePath().normalize();

@@ -1,4 +1,6 @@
-package dev.egresslog.cli;
+package dev.egresslog.cli.ingest;
+
+import dev.egresslog.cli.UserException;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,7 +23,7 @@ import java.util.regex.Pattern;
  * pod held that IP from when. Text listings give an AGE, not a start time: the start is the file's
  * modification time (when it was saved) less the age.
  */
-final class PodListing {
+public final class PodListing {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern AGE_PART = Pattern.compile("(\\d+)([ydhms])");
 
@@ -29,7 +31,7 @@ final class PodListing {
     }
 
     /** @throws UserException when the file is neither a JSON pod listing nor kubectl's wide table */
-    static List<PodAddress> read(Path file) {
+    public static List<PodAddress> read(Path file) {
         String text;
         long savedAt;
         try {

@@ -1,4 +1,8 @@
-package dev.egresslog.cli;
+package dev.egresslog.cli.bench;
+
+import dev.egresslog.cli.ExitCodes;
+import dev.egresslog.cli.Main;
+import dev.egresslog.cli.UserException;
 
 import dev.egresslog.cli.sim.HostileLines;
 import dev.egresslog.cli.store.Store;
@@ -25,7 +29,7 @@ import java.util.concurrent.Callable;
         description = "Writes seeded hostile lines (every field of every format with empty, huge, negative, non-ASCII and "
                 + "wrong-typed values; envelopes; cut lines; garbage), runs trace on them, and prints lines, records, "
                 + "rejects by reason, crashes and peak memory.")
-final class BenchFuzz implements Callable<Integer> {
+public final class BenchFuzz implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 

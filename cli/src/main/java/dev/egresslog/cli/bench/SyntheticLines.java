@@ -1,4 +1,6 @@
-package dev.egresslog.cli;
+package dev.egresslog.cli.bench;
+
+import dev.egresslog.cli.output.RecordWriter;
 
 import java.util.Random;
 
@@ -6,7 +8,7 @@ import java.util.Random;
  * Realistic-looking Envoy (Istio 1.9+ TEXT, 90 % TCP tunnels, 10 % HTTP) and Squid native lines
  * for benchmarks, from a seeded generator so runs are comparable.
  */
-final class SyntheticLines {
+public final class SyntheticLines {
     private static final String[] HOSTS = {"en.wikipedia.org", "api.github.com", "storage.googleapis.com",
             "login.microsoftonline.com", "registry-1.docker.io", "pypi.org", "s3.eu-west-1.amazonaws.com"};
 

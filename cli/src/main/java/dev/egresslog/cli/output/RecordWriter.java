@@ -1,4 +1,4 @@
-package dev.egresslog.cli;
+package dev.egresslog.cli.output;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -21,13 +21,13 @@ import java.util.List;
 import java.util.Map;
 
 /** Prints parsed lines as JSON lines, CSV or an aligned table. */
-abstract class RecordWriter implements AutoCloseable {
-    enum Kind { jsonl, table, csv }
+public abstract class RecordWriter implements AutoCloseable {
+    public enum Kind { jsonl, table, csv }
 
-    static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'")
+    public static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'")
             .withZone(ZoneOffset.UTC);
 
-    static RecordWriter create(Kind kind, PrintWriter out) {
+    public static RecordWriter create(Kind kind, PrintWriter out) {
         return switch (kind) {
             case jsonl -> new Jsonl(out);
             case csv -> new Csv(out);
@@ -35,7 +35,7 @@ abstract class RecordWriter implements AutoCloseable {
         };
     }
 
-    abstract void write(ParsedLine line);
+    public abstract void write(ParsedLine line);
 
     @Override
     public void close() {
@@ -97,7 +97,7 @@ abstract class RecordWriter implements AutoCloseable {
         }
 
         @Override
-        void write(ParsedLine line) {
+        public void write(ParsedLine line) {
             try {
                 json.writeStartObject();
                 for (Map.Entry<String, Object> e : columns(line).entrySet()) {
@@ -141,7 +141,7 @@ abstract class RecordWriter implements AutoCloseable {
         }
 
         @Override
-        void write(ParsedLine line) {
+        public void write(ParsedLine line) {
             if (!headerWritten) {
                 out.println(String.join(",", HEADER));
                 headerWritten = true;
@@ -170,7 +170,7 @@ abstract class RecordWriter implements AutoCloseable {
         }
 
         @Override
-        void write(ParsedLine line) {
+        public void write(ParsedLine line) {
             if (!headerWritten) {
                 out.printf(ROW, "SOURCE:LINE", "KIND", "FORMAT", "START", "MS", "UP", "DOWN", "DETAIL");
                 headerWritten = true;
