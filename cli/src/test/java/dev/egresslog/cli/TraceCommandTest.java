@@ -488,6 +488,22 @@ class TraceCommandTest {
                 logs.toString()).exit());
     }
 
+    /**
+     * A sidecar connection the egress gateway failed (UF, with the socket's local address) is a
+     * failure to show even when no gateway or Squid line came with it: it is in a row of its own.
+     */
+    @Test
+    void aFailedConnectionToTheGatewayIsARowWithoutAnyOtherLog(@TempDir Path dir) throws Exception {
+        String failed = SEED_SIDECAR.replaceFirst("\" 0 - - - \"-\" 989 90274 \\d+", "\" 0 UF,URX - - \"-\" 0 0 3");
+        assertTrue(!failed.equals(SEED_SIDECAR) && failed.contains("UF,URX"), failed);
+        Files.writeString(dir.resolve("sidecar.log"), failed + "\n");
+        Path db = dir.resolve("t.duckdb");
+        ParseCommandTest.Run trace = run("trace", "--db", db.toString(), dir.resolve("sidecar.log").toString());
+        assertEquals(0, trace.exit(), trace.err());
+        assertEquals(1L, count(db, "SELECT count(*) FROM tunnels WHERE status = 'sidecar_failed' AND sidecar_line = 1"), trace.out());
+        assertEquals(1L, count(db, "SELECT count(*) FROM failures_by_hop"));
+    }
+
     /** A run on files already read learns from the same lines: every row and every learned value stays as it was. */
     @Test
     void aSecondRunOnTheSameFilesChangesNothing(@TempDir Path dir) throws Exception {

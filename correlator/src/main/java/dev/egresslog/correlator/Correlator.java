@@ -311,6 +311,8 @@ public final class Correlator {
                               AND e.downstream_remote_ip IS DISTINCT FROM e.upstream_local_ip THEN 'gateway'
                          WHEN e.cluster_host ILIKE '%%egress%%gateway%%' THEN 'sidecar'
                        END AS hint,
+                       -- a connection towards an egress gateway service, whatever became of it
+                       coalesce(e.cluster_host ILIKE '%%egress%%gateway%%', false) AS to_gateway,
                        s.forced_role
                 FROM envoy_log e JOIN sources s USING (source_id)
                 WHERE e.method IS NULL AND coalesce(e.response_code, 0) = 0
@@ -863,7 +865,7 @@ public final class Correlator {
         // listener or to a proxy, gateway lines to a proxy, every Squid line)
         linesInNoRow = count("""
                 SELECT count(*) FROM hops h
-                WHERE ((h.role = 'sidecar' AND (h.uh IN (SELECT DISTINCT dla FROM hops WHERE role = 'gateway' AND dla IS NOT NULL)
+                WHERE ((h.role = 'sidecar' AND (h.to_gateway OR h.uh IN (SELECT DISTINCT dla FROM hops WHERE role = 'gateway' AND dla IS NOT NULL)
                                                 OR h.uh IN (SELECT addr FROM proxies) OR h.dla IN (SELECT addr FROM proxies)))
                        OR (h.role = 'gateway' AND h.uh IN (SELECT addr FROM proxies)))
                   AND h.hid NOT IN (SELECT shid FROM chains WHERE shid IS NOT NULL)

@@ -34,7 +34,7 @@ final class TunnelSql {
                   AND (pq.qhid IS NOT NULL OR s.dla IN (SELECT addr FROM proxies) OR s.uh IN (SELECT addr FROM proxies)
                        -- a connection to an egress gateway's listener that no gateway line joined (the
                        -- gateway failed it, or its line is lost): its own row, never dropped
-                       OR s.uh IN (SELECT DISTINCT dla FROM hops WHERE role = 'gateway' AND dla IS NOT NULL))
+                       OR s.to_gateway OR s.uh IN (SELECT DISTINCT dla FROM hops WHERE role = 'gateway' AND dla IS NOT NULL))
                 UNION ALL
                 SELECT NULL, NULL, q.hid FROM sq_mesh q WHERE q.hid NOT IN (SELECT qhid FROM pq_match)""");
     }
