@@ -81,6 +81,11 @@ public final class BenchCommand {
                 description = "DuckDB's memory limit (default: ${DEFAULT-VALUE}).")
         String memoryLimit;
 
+        @Option(names = "--floors", negatable = true, defaultValue = "true", fallbackValue = "true",
+                description = "Also measure the floors on the same lines: parsing alone, and DuckDB loading the same rows "
+                        + "from Parquet (default: on).")
+        boolean floors;
+
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
@@ -119,6 +124,15 @@ public final class BenchCommand {
                             dev.egresslog.cli.sim.Evaluation.evaluate(root, logs.toString() + "/", c)));
                 }
                 out.flush();
+                if (floors) {
+                    Floors.Result f = Floors.measure(logs, db, root);
+                    out.printf("%nfloors on the same lines: parsing alone %.1f s (%,d lines, all cores, records built, nothing "
+                                    + "stored); DuckDB loading the same %,d envoy_log + squid_log rows from Parquet into a new file "
+                                    + "%.1f s%ntrace took %.1fx the parsing floor, %.1fx the loading floor, %.1fx their sum%n",
+                            f.parseSeconds(), f.lines(), f.rows(), f.loadSeconds(), seconds / f.parseSeconds(),
+                            seconds / f.loadSeconds(), seconds / (f.parseSeconds() + f.loadSeconds()));
+                    out.flush();
+                }
                 return ExitCodes.OK;
             } finally {
                 if (temporary) {
