@@ -32,19 +32,18 @@ final class Floors {
     }
 
     static Result measure(Path logs, Path db, Path work) throws IOException, SQLException, InterruptedException {
-        double parse = parse(logs);
+        AtomicLong lines = new AtomicLong();
+        double parse = parse(logs, lines);
         double[] load = load(db, work);
-        return new Result(parse, LINES.get(), load[0], (long) load[1]);
+        return new Result(parse, lines.get(), load[0], (long) load[1]);
     }
 
-    private static final AtomicLong LINES = new AtomicLong();
-
-    private static double parse(Path logs) throws IOException, InterruptedException {
+    /** Seconds to parse every line under {@code logs}; {@code lines} counts them. */
+    private static double parse(Path logs, AtomicLong lines) throws IOException, InterruptedException {
         List<Path> files;
         try (var walk = Files.walk(logs)) {
             files = walk.filter(Files::isRegularFile).sorted((a, b) -> Long.compare(b.toFile().length(), a.toFile().length())).toList();
         }
-        LINES.set(0);
         ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
         long t0 = System.nanoTime();
         try {
@@ -56,7 +55,7 @@ final class Floors {
                     try (LineReader reader = LineReader.open(file)) {
                         InputParser.parse(reader, file.toString(), parsers.get(), line -> n[0]++);
                     }
-                    LINES.addAndGet(n[0]);
+                    lines.addAndGet(n[0]);
                     return null;
                 }));
             }
