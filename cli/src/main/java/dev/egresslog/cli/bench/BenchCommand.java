@@ -82,8 +82,8 @@ public final class BenchCommand {
         String memoryLimit;
 
         @Option(names = "--floors", negatable = true, defaultValue = "true", fallbackValue = "true",
-                description = "Also measure the floors on the same lines: parsing alone, and DuckDB loading the same rows "
-                        + "from Parquet (default: on).")
+                description = "Also measure the floors on the same lines (parsing alone, DuckDB loading the same rows "
+                        + "from Parquet) and the hand-written DuckDB SQL baseline (default: on).")
         boolean floors;
 
         @Override
@@ -131,6 +131,10 @@ public final class BenchCommand {
                                     + "%.1f s%ntrace took %.1fx the parsing floor, %.1fx the loading floor, %.1fx their sum%n",
                             f.parseSeconds(), f.lines(), f.rows(), f.loadSeconds(), seconds / f.parseSeconds(),
                             seconds / f.loadSeconds(), seconds / (f.parseSeconds() + f.loadSeconds()));
+                    HandWrittenSql.Result h = HandWrittenSql.run(logs, root, (long) (simulation.skew * 1000) + 2000);
+                    out.printf("the hand-written DuckDB SQL an operator would write (read_text, regexp_extract, joins by address "
+                                    + "and bytes; mostly wrong joins): %.1f s for %,d lines (%,d rows); trace took %.2fx its time%n",
+                            h.seconds(), h.lines(), h.rows(), seconds / h.seconds());
                     out.flush();
                 }
                 return ExitCodes.OK;
