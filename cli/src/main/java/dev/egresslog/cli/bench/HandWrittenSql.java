@@ -1,5 +1,7 @@
 package dev.egresslog.cli.bench;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -12,8 +14,8 @@ import java.sql.Statement;
  * the same files. read_csv with one column for the lines, regexp_extract for the fields of the
  * Istio 1.9+ TEXT and Squid native formats (no other format, no wrappers but a prefix before the
  * bracket), sidecar to gateway by address within 2 s, gateway to Squid by bytes in the same
- * 2-second bucket (the clocks taken to agree, as a hand-written join does). It is fast and mostly wrong; only its time
- * is compared.
+ * 2-second bucket (the clocks taken to agree, as a hand-written join does). It is fast and mostly
+ * wrong; only its time is compared.
  */
 final class HandWrittenSql {
     record Result(double seconds, long lines, long rows) {
@@ -68,9 +70,9 @@ final class HandWrittenSql {
             return new Result((System.nanoTime() - t0) / 1e9, lines, rows);
         } finally {
             try {
-                java.nio.file.Files.deleteIfExists(db);
-                java.nio.file.Files.deleteIfExists(Path.of(db + ".wal"));
-            } catch (java.io.IOException e) {
+                Files.deleteIfExists(db);
+                Files.deleteIfExists(Path.of(db + ".wal"));
+            } catch (IOException e) {
                 // a temporary file of the benchmark
             }
         }
