@@ -1,7 +1,6 @@
 package dev.egresslog.cli;
 
 import dev.egresslog.cli.bench.BenchCommand;
-
 import picocli.CommandLine.Command;
 
 @Command(

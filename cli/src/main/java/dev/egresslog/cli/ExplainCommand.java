@@ -1,9 +1,8 @@
 package dev.egresslog.cli;
 
 import dev.egresslog.cli.output.OutputValues;
-import dev.egresslog.cli.stream.QueryServer;
-
 import dev.egresslog.cli.store.Store;
+import dev.egresslog.cli.stream.QueryServer;
 import dev.egresslog.parser.LineReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

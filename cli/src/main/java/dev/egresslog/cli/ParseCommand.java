@@ -2,7 +2,6 @@ package dev.egresslog.cli;
 
 import dev.egresslog.cli.ingest.Inputs;
 import dev.egresslog.cli.output.RecordWriter;
-
 import dev.egresslog.parser.InputParser;
 import dev.egresslog.parser.LineReader;
 import dev.egresslog.parser.LogParser;
@@ -10,10 +9,10 @@ import dev.egresslog.parser.ParsedLine;
 import dev.egresslog.parser.Reject;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
 import java.io.InputStream;

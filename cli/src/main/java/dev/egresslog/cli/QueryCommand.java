@@ -1,13 +1,12 @@
 package dev.egresslog.cli;
 
-import dev.egresslog.cli.output.OutputValues;
-import dev.egresslog.cli.output.RecordWriter;
-import dev.egresslog.cli.stream.QueryServer;
-
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.egresslog.cli.output.OutputValues;
+import dev.egresslog.cli.output.RecordWriter;
 import dev.egresslog.cli.store.Store;
+import dev.egresslog.cli.stream.QueryServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

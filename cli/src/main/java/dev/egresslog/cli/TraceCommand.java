@@ -4,7 +4,6 @@ import dev.egresslog.cli.ingest.Ingest;
 import dev.egresslog.cli.ingest.Inputs;
 import dev.egresslog.cli.ingest.PodListing;
 import dev.egresslog.cli.report.RoleCheck;
-
 import dev.egresslog.cli.store.Store;
 import dev.egresslog.correlator.Correlator;
 import dev.egresslog.correlator.CorrelatorOptions;
@@ -97,7 +96,7 @@ final class TraceCommand implements Callable<Integer> {
         addSources(sources, skipped, sidecars, "sidecar", neverRead);
         addSources(sources, skipped, gateways, "gateway", neverRead);
         addSources(sources, skipped, squids, "squid", neverRead);
-        List<List<Store.PodAddress>> listings = new ArrayList<>();
+        List<PodListing.Listing> listings = new ArrayList<>();
         for (Path file : podListings) {
             listings.add(PodListing.read(file));
         }
@@ -164,18 +163,9 @@ final class TraceCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private static void addPods(Store store, Path file, List<Store.PodAddress> pods, PrintWriter err) throws SQLException {
-        String fingerprint;
-        long bytes;
-        try {
-            byte[] content = Files.readAllBytes(file);
-            bytes = content.length;
-            fingerprint = "pods:" + java.util.HexFormat.of().formatHex(
-                    java.security.MessageDigest.getInstance("SHA-256").digest(content), 0, 16);
-        } catch (java.io.IOException | java.security.NoSuchAlgorithmException e) {
-            throw new UserException("cannot read pods file " + file + ": " + e.getMessage());
-        }
-        if (store.addPods(file.toString(), fingerprint, bytes, pods)) {
+    private static void addPods(Store store, Path file, PodListing.Listing listing, PrintWriter err) throws SQLException {
+        List<Store.PodAddress> pods = listing.pods();
+        if (store.addPods(file.toString(), listing.fingerprint(), listing.bytes(), pods)) {
             err.printf("egresslog trace: %s: %,d pods with an IP%n", file, pods.size());
         } else {
             err.printf("egresslog trace: %s is already in the database; skipped%n", file);

@@ -1,11 +1,10 @@
 package dev.egresslog.cli;
 
 import dev.egresslog.cli.bench.BenchStream;
-import dev.egresslog.cli.stream.QueryServer;
-
 import dev.egresslog.cli.sim.MeshSimulator;
 import dev.egresslog.cli.sim.ShippedLine;
 import dev.egresslog.cli.sim.SimulationConfig;
+import dev.egresslog.cli.stream.QueryServer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;

@@ -40,23 +40,17 @@ public final class InputParser {
             try {
                 line = reader.next();
             } catch (IOException e) {
-                // a line it broke off carried the reason already
-                return new Outcome(reader.lineNumber(), false, reader.brokenOff() ? null : describe(e));
+                // between two lines: no line carries the reason (one a read error cut short does, below)
+                return new Outcome(reader.lineNumber(), false, describe(e));
             }
             if (line == null) {
                 return new Outcome(reader.lineNumber(), open, null);
             }
             open = reader.lastLineOpen();
-            if (reader.brokenOff()) {
-                String why;
-                try {
-                    reader.next();
-                    why = "read error";
-                } catch (IOException e) {
-                    why = describe(e);
-                }
+            IOException broken = reader.brokenBy();
+            if (broken != null) {
                 sink.accept(line, new Reject(Origin.of(source, reader.lineNumber()), 0,
-                        "the input breaks off in this line: " + why, line));
+                        "the input breaks off in this line: " + describe(broken), line));
                 return new Outcome(reader.lineNumber(), false, null);
             }
             if (reader.truncated()) {

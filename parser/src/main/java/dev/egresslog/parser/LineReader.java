@@ -18,7 +18,7 @@ import java.util.zip.GZIPInputStream;
  * and {@link #lastLineOpen()} tells it (a log being written may complete it later).
  *
  * <p>A read error (a corrupt or truncated gzip stream) never loses what came before it: the
- * bytes of the line it broke off are returned as that line, with {@link #brokenOff()} set, and
+ * bytes of the line it broke off are returned as that line, {@link #brokenBy()} says by what, and
  * the error is thrown by the next call. An error in a gzip header is thrown by the first call,
  * never by the constructor.
  */
@@ -36,9 +36,7 @@ public final class LineReader implements Closeable {
     private boolean eof;
     /** Whether the line last returned ended at the end of input without a newline. */
     private boolean open;
-    /** Whether the line last returned was cut short by a read error, which {@link #pending} holds. */
-    private boolean brokenOff;
-    /** A read error to throw at the next call. */
+    /** A read error to throw at the next call; it cut the line last returned short when that line had any bytes. */
     private IOException pending;
 
     public LineReader(InputStream in, int maxLine) {
@@ -133,7 +131,6 @@ public final class LineReader implements Closeable {
         if (pending != null) {
             IOException e = pending;
             pending = null;
-            brokenOff = false;
             throw e;
         }
         int length = 0;
@@ -150,7 +147,6 @@ public final class LineReader implements Closeable {
                         throw e;
                     }
                     pending = e;
-                    brokenOff = true;
                     break;
                 }
                 if (!more) {
@@ -216,9 +212,9 @@ public final class LineReader implements Closeable {
         return open;
     }
 
-    /** Whether the line last returned was cut short by a read error (thrown by the next call). */
-    public boolean brokenOff() {
-        return brokenOff;
+    /** The read error that cut the line last returned short (the next call throws it), or null. */
+    public IOException brokenBy() {
+        return pending;
     }
 
     /** Whether the line last returned was cut at the limit. */

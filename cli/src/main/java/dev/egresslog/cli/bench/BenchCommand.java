@@ -3,7 +3,6 @@ package dev.egresslog.cli.bench;
 import dev.egresslog.cli.ExitCodes;
 import dev.egresslog.cli.Main;
 import dev.egresslog.cli.SimulateCommand;
-
 import dev.egresslog.parser.EnvoyRecord;
 import dev.egresslog.parser.InputParser;
 import dev.egresslog.parser.LineReader;

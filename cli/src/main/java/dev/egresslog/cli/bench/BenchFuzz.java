@@ -3,7 +3,6 @@ package dev.egresslog.cli.bench;
 import dev.egresslog.cli.ExitCodes;
 import dev.egresslog.cli.Main;
 import dev.egresslog.cli.UserException;
-
 import dev.egresslog.cli.sim.HostileLines;
 import dev.egresslog.cli.store.Store;
 import dev.egresslog.parser.LogParser;

@@ -2,7 +2,6 @@ package dev.egresslog.cli.bench;
 
 import dev.egresslog.cli.ExitCodes;
 import dev.egresslog.cli.Main;
-
 import dev.egresslog.cli.sim.MeshSimulator;
 import dev.egresslog.cli.sim.ShippedLine;
 import dev.egresslog.cli.sim.SimulationConfig;

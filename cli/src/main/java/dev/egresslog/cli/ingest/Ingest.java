@@ -1,13 +1,11 @@
 package dev.egresslog.cli.ingest;
 
 import dev.egresslog.cli.UserException;
-
 import dev.egresslog.cli.store.Store;
 import dev.egresslog.parser.EnvoyRecord;
 import dev.egresslog.parser.InputParser;
 import dev.egresslog.parser.LineReader;
 import dev.egresslog.parser.LogParser;
-import dev.egresslog.parser.Origin;
 import dev.egresslog.parser.ParserOptions;
 import dev.egresslog.parser.Reject;
 

@@ -1,7 +1,6 @@
 package dev.egresslog.cli.ingest;
 
 import dev.egresslog.cli.UserException;
-
 import dev.egresslog.parser.InputParser;
 
 import java.io.IOException;
@@ -209,14 +208,15 @@ public final class Inputs {
 
     /**
      * Files a command must never read: {@code files} (with their side files: DuckDB's write-ahead
-     * log, temporary directory, work database, query socket, spooled inputs) and whatever standard
+     * log, temporary directory, work database, query socket, spooled inputs, the copy a compaction
+     * writes) and whatever standard
      * output is redirected to. Compared as real paths, so any name for them is caught.
      */
     public static Predicate<Path> neverRead(Collection<Path> files) {
         List<Path> real = new ArrayList<>();
         for (Path f : files) {
             Path abs = f.toAbsolutePath().normalize();
-            for (String suffix : List.of("", ".wal", ".tmp", ".work", ".work.wal", ".sock", ".stdin", ".stdin.wal")) {
+            for (String suffix : List.of("", ".wal", ".tmp", ".work", ".work.wal", ".sock", ".stdin", ".compact", ".compact.wal")) {
                 real.add(realOrSelf(Path.of(abs + suffix)));
             }
         }

@@ -1,18 +1,21 @@
 package dev.egresslog.cli.ingest;
 
-import dev.egresslog.cli.UserException;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.egresslog.cli.UserException;
 import dev.egresslog.cli.store.Store.PodAddress;
+import dev.egresslog.parser.InputParser;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -30,19 +33,28 @@ public final class PodListing {
     private PodListing() {
     }
 
+    /** A listing's pods, and what it is known by (its content's hash, as logs are known) and its size. */
+    public record Listing(List<PodAddress> pods, String fingerprint, long bytes) {
+    }
+
     /** @throws UserException when the file is neither a JSON pod listing nor kubectl's wide table */
-    public static List<PodAddress> read(Path file) {
-        String text;
+    public static Listing read(Path file) {
+        byte[] content;
         long savedAt;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            content = Files.readAllBytes(file);
             savedAt = Files.getLastModifiedTime(file).toMillis();
         } catch (IOException e) {
-            throw new UserException("cannot read pods file " + file + ": " + dev.egresslog.parser.InputParser.describe(e));
+            throw new UserException("cannot read pods file " + file + ": " + InputParser.describe(e));
         }
+        String text = new String(content, StandardCharsets.UTF_8);
         String trimmed = text.stripLeading();
         try {
-            return trimmed.startsWith("{") ? json(JSON.readTree(trimmed)) : wide(text, savedAt);
+            List<PodAddress> pods = trimmed.startsWith("{") ? json(JSON.readTree(trimmed)) : wide(text, savedAt);
+            return new Listing(pods, "pods:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content), 0, 16),
+                    content.length);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         } catch (IOException | RuntimeException e) {
             throw new UserException("cannot read pods file " + file + ": not the output of 'kubectl get pods -o json' or '-o wide' ("
                     + e.getMessage() + ")");
@@ -95,27 +107,33 @@ public final class PodListing {
             throw new IllegalArgumentException("no NAME ... IP header");
         }
         String header = lines.get(0);
+        int namespace = start(header, "NAMESPACE");
+        int name = start(header, "NAME");
+        int ipAt = start(header, "IP");
+        int ageAt = start(header, "AGE");
+        int node = start(header, "NODE");
         List<PodAddress> out = new ArrayList<>();
         for (String line : lines.subList(1, lines.size())) {
-            String ip = column(header, line, "IP");
-            String age = column(header, line, "AGE");
+            String ip = column(line, ipAt);
+            String age = column(line, ageAt);
             if (ip == null || ip.equals("<none>") || age == null) {
                 continue;
             }
-            out.add(new PodAddress(column(header, line, "NAMESPACE"), column(header, line, "NAME"), null, column(header, line, "NODE"), null,
-                    ip, savedAt - ageMillis(age)));
+            out.add(new PodAddress(column(line, namespace), column(line, name), null, column(line, node), null, ip,
+                    savedAt - ageMillis(age)));
         }
         return out;
     }
 
-    /** The value under {@code name} in a line of a table whose columns start where their headers do. */
-    private static String column(String header, String line, String name) {
+    /** Where the column {@code name} starts in kubectl's header line, or -1. */
+    private static int start(String header, String name) {
         Matcher m = Pattern.compile("(?<=^|\\s)" + Pattern.quote(name) + "(?=\\s|$)").matcher(header);
-        if (!m.find()) {
-            return null;
-        }
-        int start = m.start();
-        if (start >= line.length()) {
+        return m.find() ? m.start() : -1;
+    }
+
+    /** The value that starts at {@code start} in a line of a table whose columns start where their headers do. */
+    private static String column(String line, int start) {
+        if (start < 0 || start >= line.length()) {
             return null;
         }
         int end = line.indexOf(' ', start);

@@ -1,6 +1,5 @@
 package dev.egresslog.cli.sim;
 
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;

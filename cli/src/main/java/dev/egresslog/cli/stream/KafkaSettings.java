@@ -2,7 +2,6 @@ package dev.egresslog.cli.stream;
 
 import dev.egresslog.cli.ExitCodes;
 import dev.egresslog.cli.UserException;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.RangeAssignor;

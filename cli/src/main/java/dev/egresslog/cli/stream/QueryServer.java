@@ -1,10 +1,9 @@
 package dev.egresslog.cli.stream;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.egresslog.cli.ExitCodes;
 import dev.egresslog.cli.Main;
 import dev.egresslog.cli.UserException;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.egresslog.cli.store.Store;
 import org.duckdb.DuckDBConnection;
 import picocli.CommandLine.Model.CommandSpec;
