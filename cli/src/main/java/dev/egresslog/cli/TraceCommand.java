@@ -107,7 +107,7 @@ final class TraceCommand implements Callable<Integer> {
         var parserOptions = formats.compiled();
         long t0 = System.nanoTime();
         boolean compact = false;
-        try (Store store = Store.open(database.db, correlation.memoryLimit, spec.commandLine().getErr())) {
+        try (Store store = Store.open(database.db, correlation.memoryLimit, err)) {
             checkSquidProxyFiles(store);
             for (Inputs.Skipped s : skipped) {
                 err.printf("egresslog trace: skipped %s: %s%n", s.name(), s.reason());
@@ -116,8 +116,8 @@ final class TraceCommand implements Callable<Integer> {
                 for (Inputs.Skipped s : skipped) {
                     store.addSkipped(s.name(), Path.of(s.name()).toAbsolutePath().toString(), s.reason());
                 }
-                for (int i = 0; i < podListings.size(); i++) {
-                    addPods(store, podListings.get(i), listings.get(i), err);
+                for (PodListing.Listing listing : listings) {
+                    addPods(store, listing, err);
                 }
             });
             try {
@@ -163,12 +163,11 @@ final class TraceCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private static void addPods(Store store, Path file, PodListing.Listing listing, PrintWriter err) throws SQLException {
-        List<Store.PodAddress> pods = listing.pods();
-        if (store.addPods(file.toString(), listing.fingerprint(), listing.bytes(), pods)) {
-            err.printf("egresslog trace: %s: %,d pods with an IP%n", file, pods.size());
+    private static void addPods(Store store, PodListing.Listing listing, PrintWriter err) throws SQLException {
+        if (store.addPods(listing.file().toString(), listing.fingerprint(), listing.bytes(), listing.pods())) {
+            err.printf("egresslog trace: %s: %,d pods with an IP%n", listing.file(), listing.pods().size());
         } else {
-            err.printf("egresslog trace: %s is already in the database; skipped%n", file);
+            err.printf("egresslog trace: %s is already in the database; skipped%n", listing.file());
         }
     }
 

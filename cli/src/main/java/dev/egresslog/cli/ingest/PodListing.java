@@ -33,8 +33,8 @@ public final class PodListing {
     private PodListing() {
     }
 
-    /** A listing's pods, and what it is known by (its content's hash, as logs are known) and its size. */
-    public record Listing(List<PodAddress> pods, String fingerprint, long bytes) {
+    /** A listing's file, its pods, and what it is known by (its content's hash, as logs are known) and its size. */
+    public record Listing(Path file, List<PodAddress> pods, String fingerprint, long bytes) {
     }
 
     /** @throws UserException when the file is neither a JSON pod listing nor kubectl's wide table */
@@ -51,7 +51,7 @@ public final class PodListing {
         String trimmed = text.stripLeading();
         try {
             List<PodAddress> pods = trimmed.startsWith("{") ? json(JSON.readTree(trimmed)) : wide(text, savedAt);
-            return new Listing(pods, "pods:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content), 0, 16),
+            return new Listing(file, pods, "pods:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content), 0, 16),
                     content.length);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
