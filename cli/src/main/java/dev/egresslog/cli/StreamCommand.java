@@ -5,7 +5,7 @@ import dev.egresslog.cli.stream.KafkaSettings;
 import dev.egresslog.cli.stream.QueryServer;
 import dev.egresslog.cli.stream.StreamIngest;
 import dev.egresslog.cli.stream.Watermarks;
-import dev.egresslog.correlator.Correlator;
+import dev.egresslog.cli.store.Correlation;
 import dev.egresslog.correlator.CorrelatorOptions;
 import dev.egresslog.parser.ParserOptions;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -403,10 +403,10 @@ final class StreamCommand implements Callable<Integer> {
             long horizon = Math.max(0, watermarks.finalBefore());
             long finalBefore = Math.max(0, watermarks.advance());
             List<long[]> late = lateRanges();
-            new Correlator(store.connection(), options, SQL_TIMING ? line -> {
+            new Correlation(store.connection(), options, SQL_TIMING ? line -> {
                 err.println("egresslog stream: pass: " + line.strip());
                 err.flush();
-            } : line -> { }).run(new Correlator.Window(horizon, finalBefore, late));
+            } : line -> { }).run(new Correlation.Window(horizon, finalBefore, late));
             try (Statement s = store.connection().createStatement()) {
                 s.execute("BEGIN TRANSACTION");
                 s.execute("INSERT INTO stream_state VALUES ('final_before', " + finalBefore
@@ -477,7 +477,7 @@ final class StreamCommand implements Callable<Integer> {
                     long from = rs.getLong(1);
                     long to = rs.getLong(2);
                     long[] last = ranges.isEmpty() ? null : ranges.get(ranges.size() - 1);
-                    if (last != null && from - last[1] <= 2 * Correlator.SLACK_MS) {
+                    if (last != null && from - last[1] <= 2 * Correlation.SLACK_MS) {
                         last[1] = Math.max(last[1], to);
                     } else {
                         ranges.add(new long[] {from, to});

@@ -5,7 +5,7 @@ import dev.egresslog.cli.ingest.Inputs;
 import dev.egresslog.cli.ingest.PodListing;
 import dev.egresslog.cli.report.RoleCheck;
 import dev.egresslog.cli.store.Store;
-import dev.egresslog.correlator.Correlator;
+import dev.egresslog.cli.store.Correlation;
 import dev.egresslog.correlator.CorrelatorOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -130,7 +130,7 @@ final class TraceCommand implements Callable<Integer> {
             } finally {
                 Ingest.deleteSpool(database.db);
             }
-            Correlator.Result result = new Correlator(store.connection(), correlatorOptions, line -> {
+            Correlation.Result result = new Correlation(store.connection(), correlatorOptions, line -> {
                 err.println("egresslog trace: " + line);
                 err.flush();
             }).run();
@@ -193,7 +193,7 @@ final class TraceCommand implements Callable<Integer> {
         skipped.addAll(expansion.skipped());
     }
 
-    private void summary(PrintWriter out, Store store, Correlator.Result result, double seconds) throws SQLException {
+    private void summary(PrintWriter out, Store store, Correlation.Result result, double seconds) throws SQLException {
         out.printf("Database: %s (%.1f s)%n%n", store.path(), seconds);
         out.println("Tunnels by status:");
         long total = 0;

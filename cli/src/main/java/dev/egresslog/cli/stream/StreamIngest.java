@@ -1,7 +1,7 @@
 package dev.egresslog.cli.stream;
 
 import dev.egresslog.cli.store.Store;
-import dev.egresslog.correlator.Correlator;
+import dev.egresslog.cli.store.Correlation;
 import dev.egresslog.parser.LineReader;
 import dev.egresslog.parser.LogParser;
 import dev.egresslog.parser.Origin;
@@ -253,7 +253,7 @@ public final class StreamIngest {
         List<long[]> ranges = new ArrayList<>();
         for (long[] r : late) {
             long[] last = ranges.isEmpty() ? null : ranges.get(ranges.size() - 1);
-            if (last != null && r[0] - last[1] <= 2 * Correlator.SLACK_MS) {
+            if (last != null && r[0] - last[1] <= 2 * Correlation.SLACK_MS) {
                 last[1] = Math.max(last[1], r[1]);
             } else {
                 ranges.add(new long[] {r[0], r[1]});

@@ -1,4 +1,4 @@
-package dev.egresslog.correlator;
+package dev.egresslog.cli.store;
 
 import java.sql.Connection;
 import java.sql.SQLException;

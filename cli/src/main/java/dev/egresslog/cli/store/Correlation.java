@@ -1,0 +1,765 @@
+package dev.egresslog.cli.store;
+
+import dev.egresslog.correlator.CorrelatorOptions;
+import dev.egresslog.correlator.engine.ClockModel;
+import dev.egresslog.correlator.engine.Engine;
+import dev.egresslog.correlator.engine.EnvoyHop;
+import dev.egresslog.correlator.engine.JoinSettings;
+import dev.egresslog.correlator.engine.Link;
+import dev.egresslog.correlator.engine.Role;
+import dev.egresslog.correlator.engine.SquidHop;
+import dev.egresslog.correlator.engine.Tunnel;
+import org.duckdb.DuckDBAppender;
+import org.duckdb.DuckDBConnection;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A correlation over the log tables of an egresslog database: reads the Envoy TCP lines and Squid
+ * lines (of a stream pass's window, or all of them) as numbers, lets the {@link Engine} join them,
+ * and writes its rows into {@code tunnels} with the columns the lines hold, with the views and
+ * what the engine learned of each source, in one transaction. Addresses reach the engine as
+ * 64-bit keys (DuckDB's hash of their text): reading numbers is ten times faster than strings.
+ */
+public final class Correlation {
+    /** Hop ids: source_id * 2^40 + line, unique across the database. */
+    static final String HID = "1099511627776";
+    /** Response flags meaning the hop could not reach its upstream. */
+    static final String CONNECT_FAILURE_FLAGS = "['UF', 'UH', 'URX', 'UO', 'NC', 'NR', 'UPE']";
+    /** Ports a forward proxy listens on, for recognising a sidecar that dials a proxy directly. */
+    static final String PROXY_PORTS = "(3128, 3129, 8080, 8118, 8888, 8000, 8081)";
+
+    private final Connection connection;
+    private final CorrelatorOptions options;
+    private final Consumer<String> progress;
+    /** The lines a streaming pass looks at, or null to rebuild everything. */
+    private Window window;
+    /** The database file's catalog name: its tables are named through it while work tables come first in the search path. */
+    private String catalog;
+
+    /**
+     * What one pass of a stream looks at: the lines that ended since {@code horizonMs} (mesh
+     * time) and those around late arrivals, less the lines of final rows. Rows that end before
+     * {@code finalBeforeMs} become final: later passes leave them alone, unless a late line
+     * arrives near them.
+     *
+     * @param horizonMs     lines that ended before this (mesh time) are not looked at again
+     * @param finalBeforeMs rows that end before this are final
+     * @param lateRanges    [from, to] ranges of epoch ms around lines that arrived after their time was final
+     */
+    public record Window(long horizonMs, long finalBeforeMs, List<long[]> lateRanges) {
+        public Window {
+            lateRanges = List.copyOf(lateRanges);
+        }
+    }
+
+    /**
+     * How far apart the ends of one tunnel's lines can be (mesh time, once Squid's offset is
+     * removed): milliseconds between Envoy hops, an offset estimate's error for Squid (its join
+     * window, 200–1500 ms, bounds what is accepted). Every stream pass reads this much more than its window.
+     */
+    public static final long SLACK_MS = 5_000;
+
+    public Correlation(Connection connection, CorrelatorOptions options, Consumer<String> progress) {
+        this.connection = requireNonNull(connection, "connection is null");
+        this.options = requireNonNull(options, "options is null");
+        this.progress = requireNonNull(progress, "progress is null");
+    }
+
+    /** Rebuilds the tunnels table and its views from all the lines the database holds. */
+    public Result run() throws SQLException {
+        return run(null);
+    }
+
+    /**
+     * Rebuilds the rows of the tunnels table that are not final from the lines of {@code window}
+     * (all rows from all lines when it is null); the rows change in one transaction, so readers
+     * never see a row missing or doubled.
+     */
+    public Result run(Window window) throws SQLException {
+        this.window = window;
+        this.catalog = string("SELECT current_database()");
+        // Intermediate tables live in a database attached for the run. A stream pass's window is
+        // small: in memory, its ~90 statements write nothing to disk (bench stream: 19 k -> 23 k
+        // lines/s, p99 latency 3.0 -> 1.9 s). A trace keeps them in a file of their own (DB.work),
+        // evicted to disk like any table: in memory they made 1 M tunnels slower at the 512 MB
+        // default limit and ran out of memory at 1 GB.
+        exec("DROP SCHEMA IF EXISTS " + quoteIdentifier(catalog) + ".egresslog_work CASCADE"); // where earlier versions kept them
+        exec("DETACH DATABASE IF EXISTS egresslog_work");
+        String dbPath = string("SELECT path FROM duckdb_databases() WHERE database_name = " + literal(catalog));
+        boolean keep = System.getenv("EGRESSLOG_KEEP_WORK") != null;
+        Path workFile = (window == null || keep) && dbPath != null ? Path.of(dbPath + ".work") : null;
+        if (workFile != null) {
+            deleteWorkFile(workFile);
+        }
+        exec("ATTACH '" + (workFile == null ? ":memory:" : workFile.toString().replace("'", "''")) + "' AS egresslog_work");
+        useWork();
+        boolean done = false;
+        try {
+            correlate();
+            useFile();
+            Result result = result();
+            done = true;
+            return result;
+        } finally {
+            // also when a stage fails (out of memory, disk full): no work file is left behind
+            try {
+                if (!done) {
+                    useFile();
+                }
+                exec("DETACH DATABASE IF EXISTS egresslog_work");
+            } catch (SQLException e) {
+                if (done) {
+                    throw e;
+                }
+            }
+            if (workFile != null && !keep) {
+                deleteWorkFile(workFile);
+            }
+        }
+    }
+
+    private void correlate() throws SQLException {
+        settled();
+        JoinSettings settings = settings();
+        long t0 = System.nanoTime();
+        List<EnvoyHop> envoy = readEnvoy();
+        List<SquidHop> squid = readSquid();
+        progress.accept(String.format("reading %,d Envoy and %,d Squid lines (%.1f s)", envoy.size(), squid.size(),
+                (System.nanoTime() - t0) / 1e9));
+        engineResult = Engine.correlate(envoy, squid, settings, progress);
+        envoy = null;
+        squid = null;
+        stage("building tunnels", this::tunnels);
+        if (window == null) {
+            replace();
+        } else {
+            merge();
+        }
+    }
+
+    /** What the engine returned on the last run. */
+    private Engine.Result engineResult;
+
+    /**
+     * Trace's rows, built aside in {@code tunnels_building}, replace the table in one transaction
+     * (with the views and the sources' learned offsets): a reader, or a trace that dies while it
+     * builds, never leaves a half-built tunnels table.
+     */
+    private void replace() throws SQLException {
+        publish(() -> {
+            exec("DROP TABLE IF EXISTS " + tunnelsTable());
+            exec("ALTER TABLE " + fileSchema() + ".tunnels_building RENAME TO tunnels");
+        });
+    }
+
+    /** Runs {@code change} to the tunnels table with the views and the sources' learned offsets, in one transaction. */
+    private void publish(Stage change) throws SQLException {
+        exec("BEGIN TRANSACTION");
+        try {
+            change.run();
+            createViews();
+            updateSources();
+            exec("COMMIT");
+        } catch (SQLException e) {
+            exec("ROLLBACK");
+            throw e;
+        }
+    }
+
+    private static void deleteWorkFile(Path work) throws SQLException {
+        try {
+            Files.deleteIfExists(work);
+            Files.deleteIfExists(Path.of(work + ".wal"));
+        } catch (IOException e) {
+            throw new SQLException("cannot delete " + work + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Unqualified names find work tables first, then the file's (envoy_log, sources, ...); new tables go to work. */
+    private void useWork() throws SQLException {
+        exec("SET search_path = " + literal("egresslog_work.main," + fileSchema()));
+    }
+
+    private void useFile() throws SQLException {
+        exec("SET search_path = " + literal(fileSchema()));
+    }
+
+    /** The views are created in, and refer to, the file alone. */
+    private void createViews() throws SQLException {
+        useFile();
+        try {
+            Views.create(connection);
+        } finally {
+            useWork();
+        }
+    }
+
+    /** The file's main schema, by full name. */
+    private String fileSchema() {
+        return quoteIdentifier(catalog) + ".main";
+    }
+
+    private String tunnelsTable() {
+        return fileSchema() + ".tunnels";
+    }
+
+    private static String quoteIdentifier(String name) {
+        return '"' + name.replace("\"", "\"\"") + '"';
+    }
+
+    private static String literal(String text) {
+        return "'" + text.replace("'", "''") + "'";
+    }
+
+    private String string(String sql) throws SQLException {
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private interface Stage {
+        void run() throws SQLException;
+    }
+
+    private void stage(String name, Stage stage) throws SQLException {
+        long t0 = System.nanoTime();
+        stage.run();
+        progress.accept(String.format("%s (%.1f s)", name, (System.nanoTime() - t0) / 1e9));
+    }
+
+    private static final boolean TIMING = System.getenv("EGRESSLOG_SQL_TIMING") != null;
+
+    private void exec(String sql) throws SQLException {
+        long t0 = System.nanoTime();
+        try (Statement s = connection.createStatement()) {
+            s.execute(sql);
+        }
+        if (TIMING) {
+            String memory = "";
+            try (Statement s = connection.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT sum(memory_usage_bytes) // 1048576 FROM duckdb_memory()")) {
+                memory = rs.next() ? rs.getLong(1) + " MB" : "";
+            }
+            progress.accept(String.format("  %.2f s, %s: %s", (System.nanoTime() - t0) / 1e9, memory,
+                    sql.strip().lines().findFirst().orElse("")));
+        }
+    }
+
+    private void drop(String... tables) throws SQLException {
+        for (String table : tables) {
+            exec("DROP TABLE IF EXISTS egresslog_work.main." + table);
+        }
+    }
+
+    private long count(String sql) throws SQLException {
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** An address's key for the engine: 0 when absent, else 63 bits of DuckDB's hash of its text. */
+    private static String key(String column) {
+        return "coalesce((hash(" + column + ") >> 1)::BIGINT, 0)";
+    }
+
+    /** The Envoy TCP lines that may be hops of a proxy tunnel, as the engine reads them. */
+    private List<EnvoyHop> readEnvoy() throws SQLException {
+        String sql = """
+                SELECT e.source_id, e.line, %2$s AS emitter,
+                       CASE
+                         -- a sidecar's outbound socket and the app's socket share the pod's IP
+                         WHEN e.upstream_local_ip = e.downstream_remote_ip
+                              AND e.downstream_local_ip IS DISTINCT FROM e.upstream_local_ip THEN 1
+                         -- a gateway's outbound socket and its listener share the gateway pod's IP
+                         WHEN e.upstream_local_ip = e.downstream_local_ip
+                              AND e.downstream_remote_ip IS DISTINCT FROM e.upstream_local_ip THEN 2
+                         WHEN e.cluster_host ILIKE '%%egress%%gateway%%' THEN 1
+                         ELSE 0
+                       END AS hint,
+                       coalesce(e.pod, s.path) ILIKE '%%egress%%gateway%%' AS named_gateway,
+                       s.forced_role,
+                       epoch_ms(e.start_time) AS t0, e.duration,
+                       coalesce(e.bytes_received, 0) AS up, coalesce(e.bytes_sent, 0) AS down,
+                       coalesce(list_has_any(string_split(e.response_flags, ','), %3$s), false) AS connect_failed,
+                       -- a connection towards an egress gateway service, whatever became of it
+                       coalesce(e.cluster_host ILIKE '%%egress%%gateway%%', false) AS to_gateway,
+                       %4$s, %5$s, coalesce(e.upstream_local_port, -1),
+                       %6$s, %7$s, %8$s,
+                       CASE WHEN e.upstream_host LIKE 'envoy://%%' THEN 0 ELSE %9$s END,
+                       coalesce(e.upstream_host_port IN %10$s, false)
+                FROM envoy_log e JOIN sources s USING (source_id)
+                WHERE e.method IS NULL AND coalesce(e.response_code, 0) = 0
+                  AND e.start_time IS NOT NULL AND e.duration IS NOT NULL
+                  AND e.requested_server_name IS NULL
+                  AND coalesce(e.cluster_direction, '') NOT LIKE 'inbound%%'
+                  AND coalesce(e.upstream_cluster, '') NOT LIKE 'Inbound%%'%1$s
+                """.formatted(windowFilter("e.end_time", "e.source_id::BIGINT * " + HID + " + e.line", 0),
+                key("coalesce(e.pod, s.path)"), CONNECT_FAILURE_FLAGS, key("e.upstream_local_address"), key("e.upstream_local_ip"),
+                key("e.downstream_remote_address"), key("e.downstream_remote_ip"), key("e.downstream_local_address"),
+                key("e.upstream_host"), PROXY_PORTS);
+        List<EnvoyHop> hops = new ArrayList<>();
+        Map<Long, Integer> emitters = new HashMap<>();
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                int source = rs.getInt(1);
+                long id = hid(source, rs.getLong(2));
+                int emitter = emitters.computeIfAbsent(rs.getLong(3), k -> emitters.size());
+                String forced = rs.getString(6);
+                Role role = forced == null ? null : forced.equals("gateway") ? Role.GATEWAY : Role.SIDECAR;
+                hops.add(new EnvoyHop(id, source, emitter, rs.getInt(4), rs.getBoolean(5), role, rs.getLong(7), rs.getLong(8),
+                        rs.getLong(9), rs.getLong(10), rs.getBoolean(11), rs.getBoolean(12), rs.getLong(13), rs.getLong(14),
+                        rs.getInt(15), rs.getLong(16), rs.getLong(17), rs.getLong(18), rs.getLong(19), rs.getBoolean(20)));
+            }
+        }
+        return hops;
+    }
+
+    /** The Squid lines, as the engine reads them. */
+    private List<SquidHop> readSquid() throws SQLException {
+        String sql = """
+                SELECT q.source_id, q.line, epoch_ms(q.end_time) - coalesce(q.elapsed_ms, 0), coalesce(q.elapsed_ms, 0),
+                       coalesce(q.bytes, 0), %2$s, coalesce(q.client_port, -1),
+                       coalesce(q.result_code LIKE 'TCP_DENIED%%', false),
+                       coalesce(q.http_status >= 500 OR q.result_code LIKE 'ERR%%', false),
+                       coalesce(q.http_status, 0)
+                FROM squid_log q LEFT JOIN sources src USING (source_id)
+                WHERE q.end_time IS NOT NULL%1$s
+                """.formatted(squidWindowFilter(true), key("q.client_ip"));
+        List<SquidHop> lines = new ArrayList<>();
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                int source = rs.getInt(1);
+                lines.add(new SquidHop(hid(source, rs.getLong(2)), source, rs.getLong(3), rs.getLong(4), rs.getLong(5),
+                        rs.getLong(6), rs.getInt(7), rs.getBoolean(8), rs.getBoolean(9), rs.getInt(10)));
+            }
+        }
+        return lines;
+    }
+
+    private static long hid(int source, long line) {
+        return source * HID_FACTOR + line;
+    }
+
+    static final long HID_FACTOR = 1L << 40;
+
+    /** The user's proxies and Squid-proxy pairs, and what earlier passes of a stream learned, as keys. */
+    private JoinSettings settings() throws SQLException {
+        Set<Long> proxies = new HashSet<>();
+        for (String address : options.proxyAddresses()) {
+            proxies.add(keyOf(address));
+        }
+        Map<Integer, Long> squidProxy = new HashMap<>();
+        for (String pair : options.squidProxyMap()) {
+            int eq = pair.lastIndexOf('=');
+            long addr = keyOf(pair.substring(eq + 1));
+            try (PreparedStatement ps = connection.prepareStatement("SELECT source_id FROM sources WHERE path = ?")) {
+                ps.setString(1, pair.substring(0, eq));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        squidProxy.put(rs.getInt(1), addr);
+                    }
+                }
+            }
+        }
+        // what earlier runs learned helps a stream pass, which sees a window of the lines; a trace
+        // sees all the lines and learns from them alone: a one-shot run and a continued run on the
+        // same lines give the same rows
+        Map<Integer, Long> priorOffset = new HashMap<>();
+        Map<Integer, Long> priorProxy = new HashMap<>();
+        if (window != null) {
+            try (Statement st = connection.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT source_id, clock_offset_ms, " + key("proxy_address")
+                         + " FROM sources WHERE source_id IN (SELECT DISTINCT source_id FROM squid_log)")) {
+                while (rs.next()) {
+                    long offset = rs.getLong(2);
+                    if (!rs.wasNull()) {
+                        priorOffset.put(rs.getInt(1), offset);
+                    }
+                    if (rs.getLong(3) != 0) {
+                        priorProxy.put(rs.getInt(1), rs.getLong(3));
+                    }
+                }
+            }
+        }
+        return new JoinSettings(options.maxSkewMs(), options.proxyWindowMs(), options.meshWindowMs(), proxies, squidProxy,
+                priorOffset, priorProxy);
+    }
+
+    private long keyOf(String address) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT " + key("?::VARCHAR"))) {
+            ps.setString(1, address);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /**
+     * The hop ids of final rows near the window: their lines are never paired again. Rows near a
+     * late line stopped being final before (see {@link #unsettleLate}), so the late line can join them.
+     */
+    private void settled() throws SQLException {
+        if (window == null) {
+            return;
+        }
+        if (!tunnelsHaveFinal()) {
+            exec("CREATE OR REPLACE TABLE settled AS SELECT NULL::BIGINT AS hid LIMIT 0");
+            return;
+        }
+        unsettleLate();
+        String near = "end_time >= " + epochMs(window.horizonMs() - 2 * SLACK_MS) + lateRanges("end_time", 2 * SLACK_MS);
+        exec("""
+                CREATE OR REPLACE TABLE settled AS
+                SELECT sidecar_source_id::BIGINT * %1$s + sidecar_line AS hid FROM %3$s
+                WHERE final AND sidecar_line IS NOT NULL AND (%2$s)
+                UNION ALL
+                SELECT gateway_source_id::BIGINT * %1$s + gateway_line FROM %3$s
+                WHERE final AND gateway_line IS NOT NULL AND (%2$s)
+                UNION ALL
+                SELECT squid_source_id::BIGINT * %1$s + squid_line FROM %3$s
+                WHERE final AND squid_line IS NOT NULL AND (%2$s)
+                """.formatted(HID, near, tunnelsTable()));
+    }
+
+    private boolean tunnelsHaveFinal() throws SQLException {
+        return count("""
+                SELECT count(*) FROM duckdb_columns()
+                WHERE database_name = %s AND schema_name = 'main' AND table_name = 'tunnels'
+                  AND column_name = 'final'""".formatted(literal(catalog))) > 0;
+    }
+
+    /** Rows around a late line are made again with it: they stop being final. */
+    private void unsettleLate() throws SQLException {
+        if (!window.lateRanges().isEmpty()) {
+            exec("UPDATE " + tunnelsTable() + " SET final = false WHERE final AND (false" + lateRanges("end_time", SLACK_MS) + ")");
+        }
+    }
+
+    /** {@code epoch_ms(ms)}, folded to a constant by DuckDB, so that zone maps skip old row groups. */
+    private static String epochMs(long ms) {
+        return "epoch_ms(" + ms + "::BIGINT)";
+    }
+
+    /** " OR column BETWEEN a AND b ..." for the late ranges, widened by {@code widen} ms. */
+    private String lateRanges(String column, long widen) {
+        StringBuilder sql = new StringBuilder();
+        for (long[] range : window.lateRanges()) {
+            sql.append(" OR ").append(column).append(" BETWEEN ").append(epochMs(range[0] - widen))
+                    .append(" AND ").append(epochMs(range[1] + widen));
+        }
+        return sql.toString();
+    }
+
+    /** The lines of the window: ended since the horizon or near a late line, and not settled. */
+    private String windowFilter(String endColumn, String hid, long widen) {
+        if (window == null) {
+            return "";
+        }
+        return "\n  AND (" + endColumn + " >= " + epochMs(window.horizonMs() - SLACK_MS - widen)
+                + lateRanges(endColumn, SLACK_MS + widen) + ")"
+                + "\n  AND " + hid + " NOT IN (SELECT hid FROM settled)";
+    }
+
+    /**
+     * The Squid lines of the window. Their clock is the Squid's own: a source whose offset an
+     * earlier pass learned is placed by it; one whose offset is not yet known is read as far back
+     * as the largest offset searched for.
+     */
+    private String squidWindowFilter(boolean unsettledOnly) {
+        if (window == null) {
+            return "";
+        }
+        StringBuilder known = new StringBuilder("epoch_ms(q.end_time) - src.clock_offset_ms >= " + (window.horizonMs() - SLACK_MS));
+        for (long[] range : window.lateRanges()) {
+            known.append(" OR epoch_ms(q.end_time) - src.clock_offset_ms BETWEEN ").append(range[0] - 2 * SLACK_MS)
+                    .append(" AND ").append(range[1] + 2 * SLACK_MS);
+        }
+        String filter = windowFilter("q.end_time", "q.source_id::BIGINT * " + HID + " + q.line", options.maxSkewMs());
+        if (!unsettledOnly) {
+            filter = filter.substring(0, filter.indexOf("\n  AND " + "q.source_id::BIGINT"));
+        }
+        return filter + "\n  AND (src.clock_offset_ms IS NULL OR " + known + ")";
+    }
+
+    /**
+     * The engine's rows go to a work table (numbers only, through the Appender), then one
+     * statement joins them with the columns of their lines. A stream pass reads only the lines
+     * near its window, so that a pass costs in proportion to the lines it received.
+     */
+    private void tunnels() throws SQLException {
+        exec("""
+                CREATE OR REPLACE TABLE engine_rows (
+                    s_src INTEGER, s_line BIGINT, g_src INTEGER, g_line BIGINT, q_src INTEGER, q_line BIGINT,
+                    status VARCHAR, score DOUBLE,
+                    mesh_key VARCHAR, mesh_score DOUBLE, mesh_dt BIGINT, mesh_db BIGINT, mesh_dd BIGINT,
+                    proxy_key VARCHAR, proxy_score DOUBLE, proxy_dt BIGINT, proxy_db BIGINT, proxy_dd BIGINT,
+                    start_ms BIGINT, duration_ms BIGINT, squid_offset_ms BIGINT, offset_known BOOLEAN, proxy_address BIGINT)""");
+        Set<Long> proxyKeys = new HashSet<>();
+        try (DuckDBAppender a = ((DuckDBConnection) connection).createAppender("egresslog_work", "main", "engine_rows")) {
+            for (Tunnel t : engineResult.tunnels()) {
+                a.beginRow();
+                line(a, t.sidecar());
+                line(a, t.gateway());
+                line(a, t.squid());
+                a.append(t.status().label());
+                nullable(a, t.score());
+                link(a, t.meshLink());
+                link(a, t.proxyLink());
+                a.append(t.startMs());
+                a.append(t.durationMs());
+                if (t.squidOffsetMs() == null) {
+                    a.appendNull();
+                    a.appendNull();
+                } else {
+                    a.append((long) t.squidOffsetMs());
+                    a.append(t.squidOffsetKnown());
+                }
+                a.append(t.proxyAddress());
+                a.endRow();
+                proxyKeys.add(t.proxyAddress());
+            }
+        }
+        // the text of each proxy address key: few distinct ones
+        exec("CREATE OR REPLACE TABLE proxy_keys (k BIGINT)");
+        try (DuckDBAppender a = ((DuckDBConnection) connection).createAppender("egresslog_work", "main", "proxy_keys")) {
+            for (long k : proxyKeys) {
+                a.beginRow();
+                a.append(k);
+                a.endRow();
+            }
+        }
+        String near = window == null ? "" : "\n  AND (end_time >= " + epochMs(window.horizonMs() - 3 * SLACK_MS)
+                + lateRanges("end_time", 3 * SLACK_MS) + ")";
+        exec("""
+                CREATE OR REPLACE TABLE proxy_names AS
+                SELECT k, min(addr) AS addr FROM (
+                  SELECT %1$s AS k, upstream_host AS addr FROM envoy_log WHERE upstream_host IS NOT NULL%2$s
+                  UNION ALL SELECT %3$s, downstream_local_address FROM envoy_log WHERE downstream_local_address IS NOT NULL%2$s
+                  UNION ALL SELECT %4$s, proxy_address FROM sources WHERE proxy_address IS NOT NULL)
+                WHERE k IN (SELECT k FROM proxy_keys)
+                GROUP BY k""".formatted(key("upstream_host"), near, key("downstream_local_address"), key("proxy_address")));
+        String table = window == null ? fileSchema() + ".tunnels_building" : "new_tunnels";
+        String finalRow = window == null ? "true"
+                : "(r.start_ms + r.duration_ms < %1$d AND coalesce(r.offset_known, true)) OR coalesce(epoch_ms(q.end_time) < %2$d, false)"
+                        .formatted(window.finalBeforeMs(), window.finalBeforeMs() - options.maxSkewMs());
+        exec("CREATE OR REPLACE TABLE " + table + " AS\n" + ROW.formatted(finalRow,
+                "(SELECT * FROM envoy_log WHERE true" + near + ")",
+                window == null ? "squid_log" : "(SELECT q.* FROM squid_log q LEFT JOIN sources src USING (source_id) WHERE true"
+                        + squidWindowFilter(false) + ")"));
+        linesInNoRow = engineResult.linesInNoRow();
+        learned();
+    }
+
+    /** What the engine learned of each source, in a work table, for {@link #updateSources}. */
+    private void learned() throws SQLException {
+        exec("CREATE OR REPLACE TABLE learned (source_id INTEGER, clock_offset_ms BIGINT, proxy_key BIGINT, role VARCHAR)");
+        try (DuckDBAppender a = ((DuckDBConnection) connection).createAppender("egresslog_work", "main", "learned")) {
+            Set<Integer> sources = new TreeSet<>();
+            sources.addAll(engineResult.squidClocks().keySet());
+            sources.addAll(engineResult.sidecarOffsetMs().keySet());
+            sources.addAll(engineResult.proxyOf().keySet());
+            sources.addAll(engineResult.roleOf().keySet());
+            sources.addAll(engineResult.mixedRoleSources());
+            for (int source : sources) {
+                a.beginRow();
+                a.append(source);
+                ClockModel clock = engineResult.squidClocks().get(source);
+                Long offset = clock != null ? Long.valueOf(clock.overall()) : engineResult.sidecarOffsetMs().get(source);
+                if (offset == null) {
+                    a.appendNull();
+                } else {
+                    a.append((long) offset);
+                }
+                Long proxy = engineResult.proxyOf().get(source);
+                if (proxy == null) {
+                    a.appendNull();
+                } else {
+                    a.append((long) proxy);
+                }
+                Role role = engineResult.roleOf().get(source);
+                if (role != null) {
+                    a.append(role.name().toLowerCase(Locale.ROOT));
+                } else if (engineResult.mixedRoleSources().contains(source)) {
+                    a.append("mixed");
+                } else {
+                    a.appendNull();
+                }
+                a.endRow();
+            }
+        }
+    }
+
+    private static void line(DuckDBAppender a, long hid) throws SQLException {
+        if (hid < 0) {
+            a.appendNull();
+            a.appendNull();
+        } else {
+            a.append((int) (hid / HID_FACTOR));
+            a.append(hid % HID_FACTOR);
+        }
+    }
+
+    private static void nullable(DuckDBAppender a, Double value) throws SQLException {
+        if (value == null) {
+            a.appendNull();
+        } else {
+            a.append((double) value);
+        }
+    }
+
+    private static void link(DuckDBAppender a, Link l) throws SQLException {
+        if (l == null) {
+            for (int i = 0; i < 5; i++) {
+                a.appendNull();
+            }
+        } else {
+            a.append(l.key());
+            a.append(l.score());
+            a.append(l.startDeltaMs());
+            a.append(l.bytesDelta());
+            a.append(l.durationDeltaMs());
+        }
+    }
+
+    /** The row of each tunnel: the engine's joins and status, the columns of its lines. */
+    private static final String ROW = """
+            SELECT
+              substr(md5(concat_ws('|', coalesce(r.s_src::BIGINT * %4$s + r.s_line, 0), coalesce(r.g_src::BIGINT * %4$s + r.g_line, 0),
+                                        coalesce(r.q_src::BIGINT * %4$s + r.q_line, 0))), 1, 16) AS tunnel_id,
+              r.status,
+              r.score,
+              r.g_src IS NOT NULL AS via_gateway,
+              coalesce(s.downstream_remote_address, g.downstream_remote_address, q.client_ip) AS client_address,
+              coalesce(s.downstream_remote_ip, g.downstream_remote_ip, q.client_ip) AS client_ip,
+              coalesce(s.downstream_remote_port, g.downstream_remote_port, q.client_port) AS client_port,
+              s.pod AS pod,
+              s.namespace AS namespace,
+              p.addr AS proxy_address,
+              q.connect_host,
+              q.connect_port,
+              q.method AS squid_method,
+              q.url AS squid_url,
+              q.result_code AS squid_result,
+              q.http_status,
+              q.server_ip,
+              q.hierarchy AS squid_hierarchy,
+              q.client_ip AS squid_client_ip,
+              CASE WHEN r.s_src IS NOT NULL THEN coalesce(s.bytes_received, 0) WHEN r.g_src IS NOT NULL THEN coalesce(g.bytes_received, 0)
+                   ELSE q.request_bytes END AS bytes_up,
+              CASE WHEN r.s_src IS NOT NULL THEN coalesce(s.bytes_sent, 0) WHEN r.g_src IS NOT NULL THEN coalesce(g.bytes_sent, 0)
+                   ELSE coalesce(q.bytes, 0) END AS bytes_down,
+              epoch_ms(r.start_ms) AS start_time,
+              epoch_ms(r.start_ms + r.duration_ms) AS end_time,
+              r.duration_ms,
+              s.duration AS sidecar_duration_ms,
+              g.duration AS gateway_duration_ms,
+              CASE WHEN r.q_src IS NOT NULL THEN coalesce(q.elapsed_ms, 0) END AS squid_elapsed_ms,
+              r.squid_offset_ms AS squid_clock_offset_ms,
+              CASE WHEN r.s_src IS NOT NULL THEN coalesce(string_split(s.response_flags, ','), []) END AS sidecar_flags,
+              CASE WHEN r.g_src IS NOT NULL THEN coalesce(string_split(g.response_flags, ','), []) END AS gateway_flags,
+              s.source AS sidecar_file, s.line AS sidecar_line, s.source_id AS sidecar_source_id,
+              g.source AS gateway_file, g.line AS gateway_line, g.source_id AS gateway_source_id,
+              q.source AS squid_file, q.line AS squid_line, q.source_id AS squid_source_id,
+              r.mesh_key AS mesh_link_key, r.mesh_score AS mesh_link_score, r.mesh_dt AS mesh_start_delta_ms,
+              r.mesh_db AS mesh_bytes_delta, r.mesh_dd AS mesh_duration_delta_ms,
+              r.proxy_key AS proxy_link_key, r.proxy_score AS proxy_link_score, r.proxy_dt AS proxy_start_delta_ms,
+              r.proxy_db AS proxy_bytes_delta, r.proxy_dd AS proxy_duration_delta_ms,
+              -- false while a stream may still change the row (a hop may yet arrive)
+              %1$s AS final
+            FROM engine_rows r
+            LEFT JOIN %2$s s ON s.source_id = r.s_src AND s.line = r.s_line
+            LEFT JOIN %2$s g ON g.source_id = r.g_src AND g.line = r.g_line
+            LEFT JOIN %3$s q ON q.source_id = r.q_src AND q.line = r.q_line
+            LEFT JOIN proxy_names p ON p.k = r.proxy_address
+            """.replace("%4$s", HID);
+
+    /** Lines on an egress path in no row after the last run: 0 unless a join rule drops lines. */
+    private long linesInNoRow;
+
+    /**
+     * A stream pass's rows replace the rows that were not final, in one transaction (with the
+     * sources' learned offsets and roles), so a reader sees the table before or after, never between.
+     */
+    private void merge() throws SQLException {
+        boolean existed = tunnelsHaveFinal();
+        publish(() -> {
+            if (existed) {
+                exec("DELETE FROM " + tunnelsTable() + " WHERE NOT final");
+                exec("INSERT INTO " + tunnelsTable() + " BY NAME SELECT * FROM new_tunnels");
+            } else {
+                exec("CREATE OR REPLACE TABLE " + tunnelsTable() + " AS SELECT * FROM new_tunnels");
+            }
+        });
+    }
+
+    /** What the engine learned of each source, for the next stream pass and for users (sources.role, clock_offset_ms, proxy_address). */
+    private void updateSources() throws SQLException {
+        if (window == null) {
+            // a trace learns everything again: nothing stays of an earlier run's estimates
+            exec("UPDATE sources SET clock_offset_ms = NULL, proxy_address = NULL, role = NULL");
+        }
+        exec("""
+                UPDATE sources SET clock_offset_ms = coalesce(l.clock_offset_ms, sources.clock_offset_ms),
+                                   proxy_address = coalesce(p.addr, sources.proxy_address),
+                                   role = coalesce(l.role, sources.role)
+                FROM learned l LEFT JOIN proxy_names p ON p.k = l.proxy_key
+                WHERE l.source_id = sources.source_id
+                """);
+        exec("UPDATE sources SET role = 'squid' WHERE source_id IN (SELECT DISTINCT source_id FROM squid_log) AND role IS NULL");
+    }
+
+    /**
+     * Tunnels by status, the offset of each Squid source, and the lines on an egress path that
+     * are in no row (the invariant is that there are none: each such line is in exactly one row).
+     */
+    public record Result(Map<String, Long> byStatus, List<String> offsets, long linesInNoRow) {
+    }
+
+    private Result result() throws SQLException {
+        Map<String, Long> byStatus = new LinkedHashMap<>();
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT status, count(*) FROM main.tunnels GROUP BY status ORDER BY count(*) DESC, status")) {
+            while (rs.next()) {
+                byStatus.put(rs.getString(1), rs.getLong(2));
+            }
+        }
+        List<String> offsets = new ArrayList<>();
+        Map<Integer, String> paths = new HashMap<>();
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("SELECT source_id, path FROM main.sources")) {
+            while (rs.next()) {
+                paths.put(rs.getInt(1), rs.getString(2));
+            }
+        }
+        new TreeMap<>(engineResult.squidClocks()).forEach((source, clock) -> {
+            String drift = clock.driftPpm() == 0 ? "" : String.format(", drifting %+.0f ppm", clock.driftPpm());
+            offsets.add(String.format("%s: %+.3f s (from %d certain pairs%s)", paths.get(source), clock.overall() / 1000.0,
+                    clock.support(), drift));
+        });
+        offsets.sort(null);
+        return new Result(byStatus, offsets, linesInNoRow);
+    }
+}

@@ -1,0 +1,166 @@
+package dev.egresslog.correlator.engine;
+
+import java.util.Arrays;
+
+/**
+ * A Squid clock against the mesh's: its offset (squid - mesh, ms) at each moment of the Squid's
+ * clock, from the certain pairs. Knots every {@link #STEP_MS}: at each, the pairs around it
+ * (within a span that widens from 1 minute until it holds enough of them) vote for the densest
+ * 100 ms of differences, and a line fitted to the pairs near that (least squares) gives the
+ * offset there; between knots it is interpolated, so a drifting clock is followed.
+ */
+public final class ClockModel {
+    static final long STEP_MS = 30_000;
+    static final long[] SPANS_MS = {60_000, 150_000, 300_000, 900_000, 3_600_000};
+    static final int MIN_PAIRS = 5;
+
+    private final long[] knotTime;
+    private final long[] knotOffset;
+    /** The offset over all the pairs (densest 100 ms, then the median near it). */
+    final long overall;
+    final int support;
+
+    private ClockModel(long[] knotTime, long[] knotOffset, long overall, int support) {
+        this.knotTime = knotTime;
+        this.knotOffset = knotOffset;
+        this.overall = overall;
+        this.support = support;
+    }
+
+    /** A model from pairs (Squid time, difference), or null when there are none. */
+    static ClockModel fit(long[] time, long[] delta, int n) {
+        if (n == 0) {
+            return null;
+        }
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Long.compare(time[a], time[b]));
+        long[] t = new long[n];
+        long[] d = new long[n];
+        for (int i = 0; i < n; i++) {
+            t[i] = time[order[i]];
+            d[i] = delta[order[i]];
+        }
+        long mode = densest(d, 0, n);
+        long[] near = Arrays.stream(d).filter(x -> Math.abs(x - mode) <= 500).sorted().toArray();
+        long overall = near[near.length / 2];
+        int support = near.length;
+        long first = t[0] / STEP_MS * STEP_MS;
+        long last = t[n - 1];
+        int knots = (int) ((last + STEP_MS - first) / STEP_MS) + 1;
+        long[] kt = new long[knots];
+        long[] ko = new long[knots];
+        int k = 0;
+        for (long at = first; at <= last + STEP_MS; at += STEP_MS) {
+            Long offset = local(t, d, n, at);
+            if (offset != null) {
+                kt[k] = at;
+                ko[k] = offset;
+                k++;
+            }
+        }
+        return new ClockModel(Arrays.copyOf(kt, k), Arrays.copyOf(ko, k), overall, support);
+    }
+
+    /** The offset at {@code at} from the pairs around it, or null when too few are near. */
+    private static Long local(long[] t, long[] d, int n, long at) {
+        for (long span : SPANS_MS) {
+            int from = lowerBound(t, n, at - span);
+            int to = lowerBound(t, n, at + span + 1);
+            if (to - from < MIN_PAIRS) {
+                continue;
+            }
+            long mode = densest(d, from, to);
+            // least squares over the pairs within 300 ms of the densest difference
+            double st = 0;
+            double sd = 0;
+            int m = 0;
+            for (int i = from; i < to; i++) {
+                if (Math.abs(d[i] - mode) <= 300) {
+                    st += t[i] - at;
+                    sd += d[i];
+                    m++;
+                }
+            }
+            if (m < MIN_PAIRS) {
+                continue;
+            }
+            double mt = st / m;
+            double md = sd / m;
+            double stt = 0;
+            double std = 0;
+            for (int i = from; i < to; i++) {
+                if (Math.abs(d[i] - mode) <= 300) {
+                    double x = t[i] - at - mt;
+                    stt += x * x;
+                    std += x * (d[i] - md);
+                }
+            }
+            // a slope only from pairs spread over a fair part of the span; a clock drifts 1,000 ppm at most
+            double slope = m >= 8 && stt > 0 ? Math.max(-0.002, Math.min(0.002, std / stt)) : 0;
+            return Math.round(md - slope * mt);
+        }
+        return null;
+    }
+
+    private static long densest(long[] d, int from, int to) {
+        java.util.HashMap<Long, Integer> buckets = new java.util.HashMap<>();
+        for (int i = from; i < to; i++) {
+            buckets.merge(Math.round(d[i] / 100.0), 1, Integer::sum);
+        }
+        return MeshJoin.mode(buckets) * 100;
+    }
+
+    private static int lowerBound(long[] t, int n, long x) {
+        int a = 0;
+        int b = n;
+        while (a < b) {
+            int mid = (a + b) >>> 1;
+            if (t[mid] < x) {
+                a = mid + 1;
+            } else {
+                b = mid;
+            }
+        }
+        return a;
+    }
+
+    /** The offset at Squid time {@code t}. */
+    public long at(long t) {
+        int k = knotTime.length;
+        if (k == 0) {
+            return overall;
+        }
+        if (t <= knotTime[0]) {
+            return knotOffset[0];
+        }
+        if (t >= knotTime[k - 1]) {
+            return knotOffset[k - 1];
+        }
+        int i = lowerBound(knotTime, k, t); // knotTime[i - 1] < t <= knotTime[i]
+        long t0 = knotTime[i - 1];
+        long t1 = knotTime[i];
+        return Math.round(knotOffset[i - 1] + (knotOffset[i] - knotOffset[i - 1]) * (double) (t - t0) / (t1 - t0));
+    }
+
+    /** How fast the clock drifts against the mesh's, parts per million (0 when not measurable). */
+    public double driftPpm() {
+        int k = knotTime.length;
+        if (k < 2) {
+            return 0;
+        }
+        double ppm = (knotOffset[k - 1] - knotOffset[0]) * 1e6 / (knotTime[k - 1] - knotTime[0]);
+        return Math.abs(ppm) < 1 ? 0 : ppm;
+    }
+
+    /** How many pairs agree with the overall offset. */
+    public int support() {
+        return support;
+    }
+
+    public long overall() {
+        return overall;
+    }
+}

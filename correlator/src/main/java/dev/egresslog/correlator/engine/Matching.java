@@ -1,0 +1,234 @@
+package dev.egresslog.correlator.engine;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A maximum-weight matching of candidate pairs: each left and each right item in at most one
+ * pair. The candidates fall apart into connected groups (a burst of identical connections is one
+ * group); each group is solved exactly (the Hungarian method) up to {@link #EXACT_LIMIT} items a
+ * side, larger ones greedily by weight. Ties break by the items' order, so the result never
+ * depends on the order candidates were added.
+ */
+public final class Matching {
+    /** Items a side up to which a group is matched exactly: 600^3 steps take about 0.2 s. */
+    static final int EXACT_LIMIT = 600;
+
+    private int[] left = new int[16];
+    private int[] right = new int[16];
+    private double[] weight = new double[16];
+    private int size;
+
+    /** Adds a candidate; weights must be positive. */
+    public void add(int l, int r, double w) {
+        if (size == left.length) {
+            left = Arrays.copyOf(left, size * 2);
+            right = Arrays.copyOf(right, size * 2);
+            weight = Arrays.copyOf(weight, size * 2);
+        }
+        left[size] = l;
+        right[size] = r;
+        weight[size] = w;
+        size++;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    /** The left item of candidate {@code e}. */
+    public int left(int e) {
+        return left[e];
+    }
+
+    /** The right item of candidate {@code e}. */
+    public int right(int e) {
+        return right[e];
+    }
+
+    /** The candidate index of each chosen pair, per left item: {@code result[l]} is a candidate index or -1. */
+    public int[] solve(int leftCount, int rightCount) {
+        int[] chosen = new int[leftCount];
+        Arrays.fill(chosen, -1);
+        if (size == 0) {
+            return chosen;
+        }
+        // groups: union-find over left items and right items (offset by leftCount)
+        int[] parent = new int[leftCount + rightCount];
+        for (int i = 0; i < parent.length; i++) {
+            parent[i] = i;
+        }
+        for (int e = 0; e < size; e++) {
+            union(parent, left[e], leftCount + right[e]);
+        }
+        Map<Integer, List<Integer>> groups = new HashMap<>();
+        int[] degree = new int[leftCount + rightCount];
+        for (int e = 0; e < size; e++) {
+            degree[left[e]]++;
+            degree[leftCount + right[e]]++;
+        }
+        for (int e = 0; e < size; e++) {
+            // the common case: a pair whose items have no other candidate
+            if (degree[left[e]] == 1 && degree[leftCount + right[e]] == 1) {
+                chosen[left[e]] = e;
+                continue;
+            }
+            int root = find(parent, left[e]);
+            groups.computeIfAbsent(root, k -> new ArrayList<>()).add(e);
+        }
+        List<Integer> roots = new ArrayList<>(groups.keySet());
+        roots.sort(null);
+        for (int root : roots) {
+            solveGroup(groups.get(root), chosen);
+        }
+        return chosen;
+    }
+
+    private void solveGroup(List<Integer> edges, int[] chosen) {
+        // items in their own order (the input's time order), so that the same lines give the same groups
+        int[] lIds = edges.stream().mapToInt(e -> left[e]).distinct().sorted().toArray();
+        int[] rIds = edges.stream().mapToInt(e -> right[e]).distinct().sorted().toArray();
+        Map<Integer, Integer> ls = new HashMap<>();
+        Map<Integer, Integer> rs = new HashMap<>();
+        for (int l : lIds) {
+            ls.put(l, ls.size());
+        }
+        for (int r : rIds) {
+            rs.put(r, rs.size());
+        }
+        int n = ls.size();
+        int m = rs.size();
+        if (Math.min(n, m) > EXACT_LIMIT) {
+            greedy(edges, chosen);
+            return;
+        }
+        boolean transpose = n > m;
+        int rows = transpose ? m : n;
+        int cols = transpose ? n : m;
+        double[][] cost = new double[rows][cols];
+        int[][] edgeAt = new int[rows][cols];
+        for (int[] row : edgeAt) {
+            Arrays.fill(row, -1);
+        }
+        for (int e : edges) {
+            int i = ls.get(left[e]);
+            int j = rs.get(right[e]);
+            int r = transpose ? j : i;
+            int c = transpose ? i : j;
+            double w = weight[e];
+            if (edgeAt[r][c] < 0 || w > -cost[r][c]) {
+                cost[r][c] = -w;
+                edgeAt[r][c] = e;
+            }
+        }
+        int[] assignment = hungarian(cost, rows, cols);
+        for (int r = 0; r < rows; r++) {
+            int c = assignment[r];
+            if (c >= 0 && edgeAt[r][c] >= 0) {
+                int e = edgeAt[r][c];
+                chosen[left[e]] = e;
+            }
+        }
+    }
+
+    /** Greedy by descending weight, ties by left then right item. */
+    private void greedy(List<Integer> edges, int[] chosen) {
+        Integer[] order = edges.toArray(new Integer[0]);
+        Arrays.sort(order, (a, b) -> {
+            int c = Double.compare(weight[b], weight[a]);
+            if (c != 0) {
+                return c;
+            }
+            c = Integer.compare(left[a], left[b]);
+            return c != 0 ? c : Integer.compare(right[a], right[b]);
+        });
+        Map<Integer, Boolean> rightTaken = new HashMap<>();
+        for (int e : order) {
+            if (chosen[left[e]] < 0 && rightTaken.putIfAbsent(right[e], true) == null) {
+                chosen[left[e]] = e;
+            }
+        }
+    }
+
+    /**
+     * Minimum-cost assignment of every row to a distinct column (rows <= cols), by shortest
+     * augmenting paths with potentials, O(rows^2 cols). Cells without a candidate cost 0, so a
+     * row assigned to one is in effect unmatched.
+     */
+    static int[] hungarian(double[][] cost, int rows, int cols) {
+        double[] u = new double[rows + 1];
+        double[] v = new double[cols + 1];
+        int[] p = new int[cols + 1];
+        int[] way = new int[cols + 1];
+        double[] minv = new double[cols + 1];
+        boolean[] used = new boolean[cols + 1];
+        for (int i = 1; i <= rows; i++) {
+            p[0] = i;
+            int j0 = 0;
+            Arrays.fill(minv, Double.POSITIVE_INFINITY);
+            Arrays.fill(used, false);
+            do {
+                used[j0] = true;
+                int i0 = p[j0];
+                double delta = Double.POSITIVE_INFINITY;
+                int j1 = -1;
+                double[] row = cost[i0 - 1];
+                double ui0 = u[i0];
+                for (int j = 1; j <= cols; j++) {
+                    if (!used[j]) {
+                        double cur = row[j - 1] - ui0 - v[j];
+                        if (cur < minv[j]) {
+                            minv[j] = cur;
+                            way[j] = j0;
+                        }
+                        if (minv[j] < delta) {
+                            delta = minv[j];
+                            j1 = j;
+                        }
+                    }
+                }
+                for (int j = 0; j <= cols; j++) {
+                    if (used[j]) {
+                        u[p[j]] += delta;
+                        v[j] -= delta;
+                    } else {
+                        minv[j] -= delta;
+                    }
+                }
+                j0 = j1;
+            } while (p[j0] != 0);
+            do {
+                int j1 = way[j0];
+                p[j0] = p[j1];
+                j0 = j1;
+            } while (j0 != 0);
+        }
+        int[] result = new int[rows];
+        Arrays.fill(result, -1);
+        for (int j = 1; j <= cols; j++) {
+            if (p[j] != 0) {
+                result[p[j] - 1] = j - 1;
+            }
+        }
+        return result;
+    }
+
+    private static int find(int[] parent, int x) {
+        while (parent[x] != x) {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        return x;
+    }
+
+    private static void union(int[] parent, int a, int b) {
+        int ra = find(parent, a);
+        int rb = find(parent, b);
+        if (ra != rb) {
+            parent[Math.max(ra, rb)] = Math.min(ra, rb);
+        }
+    }
+}
