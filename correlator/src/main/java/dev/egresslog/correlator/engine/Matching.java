@@ -10,12 +10,16 @@ import java.util.Map;
  * A maximum-weight matching of candidate pairs: each left and each right item in at most one
  * pair. The candidates fall apart into connected groups (a burst of identical connections is one
  * group); each group is solved exactly (the Hungarian method) up to {@link #EXACT_LIMIT} items a
- * side, larger ones greedily by weight. Ties break by the items' order, so the result never
- * depends on the order candidates were added.
+ * side. A larger group (identical connections all day long chain into one) is solved in blocks of
+ * left items in their order (time): each block exactly, keeping the pairs of its first half, the
+ * next block starting there. Items are taken in their own order, so the result never depends on
+ * the order candidates were added.
  */
 public final class Matching {
     /** Items a side up to which a group is matched exactly: 600^3 steps take about 0.2 s. */
     static final int EXACT_LIMIT = 600;
+    /** Left items per block of a larger group. */
+    static final int BLOCK = 200;
 
     private int[] left = new int[16];
     private int[] right = new int[16];
@@ -88,6 +92,48 @@ public final class Matching {
     }
 
     private void solveGroup(List<Integer> edges, int[] chosen) {
+        int[] lIds = edges.stream().mapToInt(e -> left[e]).distinct().sorted().toArray();
+        int rightCount = (int) edges.stream().mapToInt(e -> right[e]).distinct().count();
+        if (Math.min(lIds.length, rightCount) <= EXACT_LIMIT) {
+            exact(edges, chosen);
+            return;
+        }
+        Map<Integer, List<Integer>> byLeft = new HashMap<>();
+        for (int e : edges) {
+            byLeft.computeIfAbsent(left[e], k -> new ArrayList<>()).add(e);
+        }
+        java.util.Set<Integer> rightTaken = new java.util.HashSet<>();
+        int[] tentative = chosen.clone();
+        int from = 0;
+        while (from < lIds.length) {
+            int to = Math.min(lIds.length, from + BLOCK);
+            List<Integer> block = new ArrayList<>();
+            for (int i = from; i < to; i++) {
+                for (int e : byLeft.get(lIds[i])) {
+                    if (!rightTaken.contains(right[e])) {
+                        block.add(e);
+                    }
+                }
+                tentative[lIds[i]] = -1;
+            }
+            exact(block, tentative);
+            int keep = to == lIds.length ? to : from + BLOCK / 2;
+            for (int i = from; i < keep; i++) {
+                int e = tentative[lIds[i]];
+                if (e >= 0) {
+                    chosen[lIds[i]] = e;
+                    rightTaken.add(right[e]);
+                }
+            }
+            from = keep;
+        }
+    }
+
+    /** The best matching of one group of candidates, into {@code chosen}. */
+    private void exact(List<Integer> edges, int[] chosen) {
+        if (edges.isEmpty()) {
+            return;
+        }
         // items in their own order (the input's time order), so that the same lines give the same groups
         int[] lIds = edges.stream().mapToInt(e -> left[e]).distinct().sorted().toArray();
         int[] rIds = edges.stream().mapToInt(e -> right[e]).distinct().sorted().toArray();
@@ -101,10 +147,6 @@ public final class Matching {
         }
         int n = ls.size();
         int m = rs.size();
-        if (Math.min(n, m) > EXACT_LIMIT) {
-            greedy(edges, chosen);
-            return;
-        }
         boolean transpose = n > m;
         int rows = transpose ? m : n;
         int cols = transpose ? n : m;
@@ -129,25 +171,6 @@ public final class Matching {
             int c = assignment[r];
             if (c >= 0 && edgeAt[r][c] >= 0) {
                 int e = edgeAt[r][c];
-                chosen[left[e]] = e;
-            }
-        }
-    }
-
-    /** Greedy by descending weight, ties by left then right item. */
-    private void greedy(List<Integer> edges, int[] chosen) {
-        Integer[] order = edges.toArray(new Integer[0]);
-        Arrays.sort(order, (a, b) -> {
-            int c = Double.compare(weight[b], weight[a]);
-            if (c != 0) {
-                return c;
-            }
-            c = Integer.compare(left[a], left[b]);
-            return c != 0 ? c : Integer.compare(right[a], right[b]);
-        });
-        Map<Integer, Boolean> rightTaken = new HashMap<>();
-        for (int e : order) {
-            if (chosen[left[e]] < 0 && rightTaken.putIfAbsent(right[e], true) == null) {
                 chosen[left[e]] = e;
             }
         }

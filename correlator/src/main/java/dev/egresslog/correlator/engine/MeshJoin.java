@@ -100,6 +100,17 @@ final class MeshJoin {
                 upOverhead.computeIfAbsent(gh.emitter(), k -> new HashMap<>()).merge(gh.up() - sh.up(), 1, Integer::sum);
             }
         }
+        // how far apart address pairs still start, per gateway: the time scale of its SNAT pairs
+        Map<Integer, List<Long>> residuals = new HashMap<>();
+        for (long[] p : addressPairs) {
+            int g = (int) p[1];
+            long dt = Math.abs(start[g] - start[(int) p[0]]);
+            if (dt <= 1000) {
+                residuals.computeIfAbsent(hops.get(g).emitter(), k -> new ArrayList<>()).add(dt);
+            }
+        }
+        Map<Integer, Double> spread = new HashMap<>();
+        residuals.forEach((emitter, dts) -> spread.put(emitter, Math.max(5.0, SquidClocks.quantile(dts, 0.9))));
         Map<Integer, Long> overhead = new HashMap<>();
         downOverhead.forEach((emitter, counts) -> overhead.put(emitter, mode(counts)));
 
@@ -109,8 +120,10 @@ final class MeshJoin {
             int s = (int) p[0];
             int g = (int) p[1];
             Link l = link("address", s, g);
-            matching.add(s, g, l.score());
-            links.add(l);
+            if (l.score() >= MIN_SCORE) {
+                matching.add(s, g, l.score());
+                links.add(l);
+            }
         }
         // SNAT: the gateway saw another address than any sidecar's
         TimeIndex sidecarsByDown = byDown.build();
@@ -125,11 +138,14 @@ final class MeshJoin {
             sidecarsByDown.forEach(sdown, start[g] - SNAT_WINDOW_MS, start[g] + SNAT_WINDOW_MS, s -> {
                 EnvoyHop sh = hops.get(s);
                 long dbu = gh.up() - sh.up();
-                if (dbu >= 0 && dbu <= 2048 && Math.abs(gh.duration() - sh.duration()) <= 100 + sh.duration() / 50) {
-                    Link l = link("bytes", s, gi);
+                Link l = dbu >= 0 && dbu <= 2048 && Math.abs(gh.duration() - sh.duration()) <= 100 + sh.duration() / 50
+                        ? link("bytes", s, gi) : null;
+                // a pair that could not be kept must not displace one that could
+                if (l != null && l.score() >= MIN_SCORE) {
                     long dt = l.startDeltaMs();
                     // concave in time: of identical connections, the order-keeping pairs win
-                    double w = l.score() - 0.2 * Math.exp(-Math.abs(dt) / 500.0) + 0.2 * (1 - sq(dt / (double) SNAT_WINDOW_MS));
+                    double scale = 4 * spread.getOrDefault(gh.emitter(), SNAT_WINDOW_MS / 4.0);
+                    double w = l.score() - 0.2 * Math.exp(-Math.abs(dt) / 500.0) + 0.2 * (1 - Math.min(1, sq(dt / scale)));
                     matching.add(s, gi, Math.max(w, 1e-6));
                     links.add(l);
                 }
@@ -138,7 +154,7 @@ final class MeshJoin {
         int[] chosen = matching.solve(n, n);
         for (int s = 0; s < n; s++) {
             int e = chosen[s];
-            if (e >= 0 && links.get(e).score() >= MIN_SCORE) {
+            if (e >= 0) {
                 int g = matching.right(e);
                 gatewayOf[s] = g;
                 sidecarOf[g] = s;

@@ -130,10 +130,13 @@ final class ProxyJoin {
                 return;
             }
             Link l = score(e, q);
-            if (l != null) {
-                long window = clocks.windowMs.getOrDefault(squid.get(q).source(), settings.proxyWindowMs());
+            // a pair that could not be kept must not displace one that could
+            if (l != null && l.score() >= MIN_SCORE) {
+                // the time term of the matching: concave, and on the scale of the source's own spread
+                // (its certain pairs'), so that among identical connections time decides
+                double spread = clocks.spreadMs.getOrDefault(squid.get(q).source(), 100.0);
                 double time = 0.30 * Math.exp(-Math.abs(l.startDeltaMs()) / 100.0);
-                double concave = 0.30 * (1 - MeshJoin.sq(l.startDeltaMs() / (double) (window + 1)));
+                double concave = 0.30 * (1 - Math.min(1, MeshJoin.sq(l.startDeltaMs() / (4 * spread))));
                 matching.add(e, q, Math.max(1e-6, l.score() - time + concave));
                 links.add(l);
             }
@@ -143,7 +146,7 @@ final class ProxyJoin {
             int[] chosen = matching.solve(hops.size(), squid.size());
             for (int e = 0; e < chosen.length; e++) {
                 int c = chosen[e];
-                if (c >= 0 && links.get(c).score() >= MIN_SCORE) {
+                if (c >= 0) {
                     int q = matching.right(c);
                     squidOf[e] = q;
                     hopOf[q] = e;
