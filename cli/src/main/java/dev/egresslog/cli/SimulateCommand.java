@@ -80,6 +80,11 @@ public final class SimulateCommand implements Callable<Integer> {
                         + "(default: ${DEFAULT-VALUE}).")
         double ufLocalShare;
 
+        @Option(names = "--proxy-jitter-ms", paramLabel = "MS", defaultValue = "25",
+                description = "A Squid line starts 1 to this many ms after its gateway's: the spread no clock correction "
+                        + "removes (default: ${DEFAULT-VALUE}).")
+        int proxyJitterMs;
+
         @Option(names = "--node-layout",
                 description = "Lay the Envoy logs out as copied off the nodes: /var/log/pods/NS_POD_UID/istio-proxy/0.log and "
                         + "/var/log/containers/POD_NS_istio-proxy-ID.log, CRI lines, under node-N/ folders.")
@@ -99,7 +104,7 @@ public final class SimulateCommand implements Callable<Integer> {
                     ufLocalShare = ufLocalShare == 0 ? 0.5 : ufLocalShare;
                 }
                 return new SimulationConfig(tunnels, rate, pods, 4, skew, driftMsPerHour, loss, seed, gatewaySkewMs, burstShare,
-                        ufLocalShare, nodeLayout);
+                        ufLocalShare, proxyJitterMs, nodeLayout);
             } catch (IllegalArgumentException e) {
                 throw new UserException(e.getMessage());
             }

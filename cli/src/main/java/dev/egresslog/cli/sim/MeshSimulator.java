@@ -518,7 +518,7 @@ public final class MeshSimulator {
                     "outbound|" + port(proxy.address) + "||" + proxy.host, pod.ip + ":" + sidecarPort, proxy.address,
                     pod.ip + ":" + appPort);
             emit(pod.file, t + dur, frame(pod, line, t + dur), tunnel, 0);
-            squid(tunnel, proxy, pod.nodeIp(), t + 1 + random.nextInt(25), dur, squidElapsedCut, squidBytes, squidResult, hier, type, target);
+            squid(tunnel, proxy, pod.nodeIp(), t + 1 + random.nextInt(config.proxyJitterMs()), dur, squidElapsedCut, squidBytes, squidResult, hier, type, target);
         } else if (status.equals("sidecar_failed")) {
             long failDur = random.nextInt(3);
             // the socket was opened before the gateway failed it: Envoy then logs its local address
@@ -549,7 +549,7 @@ public final class MeshSimulator {
                     gw.ip + ":7777", remote);
             emit(gw.file(), gwStart + gwDur, gw.nodeFile != null ? cri(gateway, gwStart + gwDur) : gateway, tunnel, 1);
             if (!gwFails) {
-                squid(tunnel, proxy, gw.nodeIp, gwStart + 1 + random.nextInt(25), gwDur, squidElapsedCut,
+                squid(tunnel, proxy, gw.nodeIp, gwStart + 1 + random.nextInt(config.proxyJitterMs()), gwDur, squidElapsedCut,
                         squidBytes, squidResult, hier, type, target);
             }
         }

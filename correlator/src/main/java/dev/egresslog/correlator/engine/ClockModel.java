@@ -73,36 +73,71 @@ public final class ClockModel {
                 continue;
             }
             long mode = densest(d, from, to);
-            // least squares over the pairs within 300 ms of the densest difference
-            double st = 0;
-            double sd = 0;
-            int m = 0;
-            for (int i = from; i < to; i++) {
-                if (Math.abs(d[i] - mode) <= 300) {
-                    st += t[i] - at;
-                    sd += d[i];
-                    m++;
-                }
-            }
-            if (m < MIN_PAIRS) {
+            // a line through the pairs within 300 ms of the densest difference, then again through
+            // those close to that line: a stray pair moves neither the slope nor the level
+            double[] line = fit(t, d, from, to, at, 0, mode, 300);
+            if (line == null) {
                 continue;
             }
-            double mt = st / m;
-            double md = sd / m;
-            double stt = 0;
-            double std = 0;
+            double[] residuals = new double[to - from];
+            int m = 0;
             for (int i = from; i < to; i++) {
-                if (Math.abs(d[i] - mode) <= 300) {
-                    double x = t[i] - at - mt;
-                    stt += x * x;
-                    std += x * (d[i] - md);
+                double r = Math.abs(d[i] - (line[0] + line[1] * (t[i] - at)));
+                if (r <= 300) {
+                    residuals[m++] = r;
                 }
             }
-            // a slope only from pairs spread over a fair part of the span; a clock drifts 1,000 ppm at most
-            double slope = m >= 8 && stt > 0 ? Math.max(-0.002, Math.min(0.002, std / stt)) : 0;
-            return Math.round(md - slope * mt);
+            Arrays.sort(residuals, 0, m);
+            double band = Math.max(10, 3 * residuals[m / 2]);
+            double[] refined = fit(t, d, from, to, at, line[1], line[0], band);
+            line = refined != null ? refined : line;
+            // the level: the median of the pairs' differences from the line, at the knot
+            double[] level = new double[to - from];
+            int k = 0;
+            for (int i = from; i < to; i++) {
+                double v = d[i] - line[1] * (t[i] - at);
+                if (Math.abs(v - line[0]) <= band) {
+                    level[k++] = v;
+                }
+            }
+            Arrays.sort(level, 0, k);
+            return Math.round(k > 0 ? level[k / 2] : line[0]);
         }
         return null;
+    }
+
+    /**
+     * Least squares through the pairs within {@code band} of the line {@code level + slope (t - at)}:
+     * {level at {@code at}, slope}, or null when fewer than {@link #MIN_PAIRS} are in the band.
+     * The slope is kept within what a clock can drift (2,000 ppm), and taken only from 8 pairs.
+     */
+    private static double[] fit(long[] t, long[] d, int from, int to, long at, double slope, double level, double band) {
+        double st = 0;
+        double sd = 0;
+        int m = 0;
+        for (int i = from; i < to; i++) {
+            if (Math.abs(d[i] - (level + slope * (t[i] - at))) <= band) {
+                st += t[i] - at;
+                sd += d[i];
+                m++;
+            }
+        }
+        if (m < MIN_PAIRS) {
+            return null;
+        }
+        double mt = st / m;
+        double md = sd / m;
+        double stt = 0;
+        double std = 0;
+        for (int i = from; i < to; i++) {
+            if (Math.abs(d[i] - (level + slope * (t[i] - at))) <= band) {
+                double x = t[i] - at - mt;
+                stt += x * x;
+                std += x * (d[i] - md);
+            }
+        }
+        double b = m >= 8 && stt > 0 ? Math.max(-0.002, Math.min(0.002, std / stt)) : 0;
+        return new double[]{md - b * mt, b};
     }
 
     private static long densest(long[] d, int from, int to) {

@@ -14,14 +14,14 @@ import java.util.Set;
  * ({@link #gatewayOf}, {@link #sidecarOf}, {@link #link}).
  *
  * <p>A sidecar's upstream socket is the gateway's downstream peer: such address pairs within the
- * mesh window cannot be wrong, and they show each gateway's clock skew (median, from 20 pairs, if
- * 20 ms or more: less is accept latency) and the bytes the gateway adds (Istio's peer metadata).
+ * mesh window cannot be wrong, and they show each gateway's clock skew (their median, from 20
+ * pairs: every gateway is put on the sidecars' clock, even a few ms matter when a burst's
+ * connections are milliseconds apart) and the bytes the gateway adds (Istio's peer metadata).
  * Where SNAT hides the sidecar's address, a gateway line pairs by bytes (less that overhead),
  * time and duration. Each line ends in at most one pair: the best matching of each group.
  */
 final class MeshJoin {
     static final int SKEW_PAIRS = 20;
-    static final int SKEW_MIN_MS = 20;
     static final double MIN_SCORE = 0.5;
     static final long SNAT_WINDOW_MS = 1_000;
 
@@ -79,7 +79,7 @@ final class MeshJoin {
         }
         dtByGateway.forEach((emitter, dts) -> {
             long median = median(dts);
-            if (dts.size() >= SKEW_PAIRS && Math.abs(median) >= SKEW_MIN_MS) {
+            if (dts.size() >= SKEW_PAIRS) {
                 skewByEmitter.put(emitter, median);
             }
         });
