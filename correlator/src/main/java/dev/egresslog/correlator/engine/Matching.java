@@ -26,7 +26,10 @@ public final class Matching {
     private double[] weight = new double[16];
     private int size;
 
-    /** Adds a candidate; weights must be positive. */
+    /**
+     * Adds a candidate. Within a group, a pair of negative weight is never chosen (both items stay
+     * unmatched rather); a candidate that is the only one of both its items is always chosen.
+     */
     public void add(int l, int r, double w) {
         if (size == left.length) {
             left = Arrays.copyOf(left, size * 2);
@@ -149,7 +152,8 @@ public final class Matching {
         int m = rs.size();
         boolean transpose = n > m;
         int rows = transpose ? m : n;
-        int cols = transpose ? n : m;
+        // a dummy column per row: an item may stay unmatched at no cost
+        int cols = (transpose ? n : m) + rows;
         double[][] cost = new double[rows][cols];
         int[][] edgeAt = new int[rows][cols];
         for (int[] row : edgeAt) {

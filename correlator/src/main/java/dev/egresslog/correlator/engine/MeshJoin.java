@@ -24,6 +24,8 @@ final class MeshJoin {
     static final int SKEW_PAIRS = 20;
     static final double MIN_SCORE = 0.5;
     static final long SNAT_WINDOW_MS = 1_000;
+    /** What an exact match of the bytes from the client (overhead removed) adds to a SNAT pair's weight. */
+    static final double UP_MATCH_WEIGHT = 0.5;
 
     final long[] start;
     final int[] gatewayOf;
@@ -50,6 +52,7 @@ final class MeshJoin {
         }
         TimeIndex.Builder byUla = new TimeIndex.Builder();
         TimeIndex.Builder byDown = new TimeIndex.Builder();
+        TimeIndex.Builder byUp = new TimeIndex.Builder();
         Set<Long> sidecarIps = new HashSet<>();
         for (int i = 0; i < n; i++) {
             if (roles[i] == Role.SIDECAR) {
@@ -59,6 +62,7 @@ final class MeshJoin {
                     sidecarIps.add(s.upstreamLocalIp());
                 }
                 byDown.add(s.down(), i, s.start());
+                byUp.add(s.up(), i, s.start());
             }
         }
         TimeIndex sidecarsByAddress = byUla.build();
@@ -113,6 +117,8 @@ final class MeshJoin {
         residuals.forEach((emitter, dts) -> spread.put(emitter, Math.max(5.0, SquidClocks.quantile(dts, 0.9))));
         Map<Integer, Long> overhead = new HashMap<>();
         downOverhead.forEach((emitter, counts) -> overhead.put(emitter, mode(counts)));
+        Map<Integer, Long> upwardOverhead = new HashMap<>();
+        upOverhead.forEach((emitter, counts) -> upwardOverhead.put(emitter, mode(counts)));
 
         Matching matching = new Matching();
         List<Link> links = new ArrayList<>();
@@ -127,6 +133,7 @@ final class MeshJoin {
         }
         // SNAT: the gateway saw another address than any sidecar's
         TimeIndex sidecarsByDown = byDown.build();
+        TimeIndex sidecarsByUp = byUp.build();
         for (int g = 0; g < n; g++) {
             EnvoyHop gh = hops.get(g);
             if (roles[g] != Role.GATEWAY || (gh.downstreamRemote() != 0 && sidecarIps.contains(gh.downstreamRemoteIp()))) {
@@ -135,21 +142,25 @@ final class MeshJoin {
             // a gateway that could not reach Squid sent nothing back, overhead included
             long sdown = gh.down() == 0 ? 0 : gh.down() - overhead.getOrDefault(gh.emitter(), 0L);
             int gi = g;
+            Long upOverheadOfGateway = upwardOverhead.get(gh.emitter());
             sidecarsByDown.forEach(sdown, start[g] - SNAT_WINDOW_MS, start[g] + SNAT_WINDOW_MS, s -> {
                 EnvoyHop sh = hops.get(s);
                 long dbu = gh.up() - sh.up();
-                Link l = dbu >= 0 && dbu <= 2048 && Math.abs(gh.duration() - sh.duration()) <= 100 + sh.duration() / 50
-                        ? link("bytes", s, gi) : null;
-                // a pair that could not be kept must not displace one that could
-                if (l != null && l.score() >= MIN_SCORE) {
-                    long dt = l.startDeltaMs();
-                    // concave in time: of identical connections, the order-keeping pairs win
-                    double scale = 4 * spread.getOrDefault(gh.emitter(), SNAT_WINDOW_MS / 4.0);
-                    double w = l.score() - 0.2 * Math.exp(-Math.abs(dt) / 500.0) + 0.2 * (1 - Math.min(1, sq(dt / scale)));
-                    matching.add(s, gi, Math.max(w, 1e-6));
-                    links.add(l);
+                if (dbu >= 0 && dbu <= 2048) {
+                    // the bytes from the client, less the gateway's own overhead, tell apart two
+                    // sidecars' identical-looking connections (two pods retrying at once)
+                    boolean upMatch = upOverheadOfGateway != null && dbu == upOverheadOfGateway;
+                    snatCandidate(matching, links, s, gi, upMatch ? UP_MATCH_WEIGHT : 0, spread);
                 }
             });
+            // the client went away: it received less than the gateway sent, but sent what the gateway received
+            if (upOverheadOfGateway != null) {
+                sidecarsByUp.forEach(gh.up() - upOverheadOfGateway, start[g] - SNAT_WINDOW_MS, start[g] + SNAT_WINDOW_MS, s -> {
+                    if (hops.get(s).down() < sdown) {
+                        snatCandidate(matching, links, s, gi, 0, spread);
+                    }
+                });
+            }
         }
         int[] chosen = matching.solve(n, n);
         for (int s = 0; s < n; s++) {
@@ -171,6 +182,24 @@ final class MeshJoin {
         bySource.forEach((source, dts) -> sidecarSourceOffset.put(source, median(dts)));
     }
 
+    /** A SNAT pair by bytes, if durations agree and it could be kept. */
+    private void snatCandidate(Matching matching, List<Link> links, int s, int g, double bonus, Map<Integer, Double> spread) {
+        EnvoyHop sh = hops.get(s);
+        EnvoyHop gh = hops.get(g);
+        if (Math.abs(gh.duration() - sh.duration()) > 100 + sh.duration() / 50) {
+            return;
+        }
+        Link l = link("bytes", s, g);
+        // a pair that could not be kept must not displace one that could
+        if (l.score() >= MIN_SCORE) {
+            long dt = l.startDeltaMs();
+            double w = l.score() - 0.2 * Math.exp(-Math.abs(dt) / 500.0) + bonus
+                    + timeWeight(dt, spread.getOrDefault(gh.emitter(), SNAT_WINDOW_MS / 4.0));
+            matching.add(s, g, w);
+            links.add(l);
+        }
+    }
+
     private Link link(String key, int s, int g) {
         EnvoyHop sh = hops.get(s);
         EnvoyHop gh = hops.get(g);
@@ -185,6 +214,18 @@ final class MeshJoin {
                 + 0.1 * Math.exp(-Math.abs(dd) / 200.0);
         return new Link(key, score, dt, db, dd);
     }
+
+    /**
+     * The time term of a matching's weight, for pairs that bytes cannot tell apart: concave (so
+     * that of identical connections the order-keeping pairs win), on the scale of the spread the
+     * certain pairs show, and below zero beyond about three spreads, where leaving a line
+     * unmatched (its partner lost) is likelier than shifting a whole burst by one.
+     */
+    static double timeWeight(long dt, double spread) {
+        return TIME_WEIGHT * Math.max(-2, 1 - sq(dt / (3 * spread)));
+    }
+
+    static final double TIME_WEIGHT = 0.5;
 
     static double sq(double x) {
         return x * x;

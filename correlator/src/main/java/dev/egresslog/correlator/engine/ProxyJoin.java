@@ -15,7 +15,7 @@ import java.util.Set;
  * while the hop carried its error page; each within the source's window and with durations that
  * agree. Then, among the lines still unpaired (client aborts), any pair close in time and
  * duration. Each round is a best matching of every group of candidates: the evidence score, with
- * the time term made concave, so that of identical connections the order-keeping pairs win.
+ * the time term of {@link MeshJoin#timeWeight}.
  */
 final class ProxyJoin {
     static final double MIN_SCORE = 0.5;
@@ -132,12 +132,11 @@ final class ProxyJoin {
             Link l = score(e, q);
             // a pair that could not be kept must not displace one that could
             if (l != null && l.score() >= MIN_SCORE) {
-                // the time term of the matching: concave, and on the scale of the source's own spread
-                // (its certain pairs'), so that among identical connections time decides
+                // the time term of the matching on the scale of the source's own spread (its certain
+                // pairs'), so that among identical connections time decides
                 double spread = clocks.spreadMs.getOrDefault(squid.get(q).source(), 100.0);
                 double time = 0.30 * Math.exp(-Math.abs(l.startDeltaMs()) / 100.0);
-                double concave = 0.30 * (1 - Math.min(1, MeshJoin.sq(l.startDeltaMs() / (4 * spread))));
-                matching.add(e, q, Math.max(1e-6, l.score() - time + concave));
+                matching.add(e, q, l.score() - time + MeshJoin.timeWeight(l.startDeltaMs(), spread));
                 links.add(l);
             }
         }
