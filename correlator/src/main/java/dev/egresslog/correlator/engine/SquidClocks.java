@@ -23,11 +23,11 @@ final class SquidClocks {
     static final int WEAK_PAIRS = 20;
     static final int WEAK_SAMPLE = 2_000;
     static final long MIN_WINDOW_MS = 200;
-    static final double MIN_SPREAD_MS = 5;
+    static final double MIN_SPREAD_MS = 2;
 
     final Map<Integer, ClockModel> models = new HashMap<>();
     final Map<Integer, Long> windowMs = new HashMap<>();
-    /** Per source: how far its certain pairs' starts still differ once its clock is corrected (90th percentile, ms). */
+    /** Per source: how far its certain pairs' starts still differ once its clock is corrected (ms). */
     final Map<Integer, Double> spreadMs = new HashMap<>();
     /** Per source: proxy address key to the number of certain pairs through it. */
     final Map<Integer, Map<Long, Integer>> proxies = new HashMap<>();
@@ -126,7 +126,8 @@ final class SquidClocks {
             if (!residuals.isEmpty()) {
                 double p99 = quantile(residuals, 0.99);
                 windowMs.put(source, Math.min(settings.proxyWindowMs(), Math.max(MIN_WINDOW_MS, Math.round(3 * p99))));
-                spreadMs.put(source, Math.max(MIN_SPREAD_MS, quantile(residuals, 0.9)));
+                // robust: twice the median distance (a stray certain pair is far off and would widen a percentile)
+                spreadMs.put(source, Math.max(MIN_SPREAD_MS, 2 * quantile(residuals, 0.5)));
             }
         });
     }
