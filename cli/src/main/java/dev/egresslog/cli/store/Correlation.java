@@ -7,6 +7,7 @@ import dev.egresslog.correlator.engine.EnvoyHop;
 import dev.egresslog.correlator.engine.JoinSettings;
 import dev.egresslog.correlator.engine.Link;
 import dev.egresslog.correlator.engine.Role;
+import dev.egresslog.correlator.engine.Roles;
 import dev.egresslog.correlator.engine.SquidHop;
 import dev.egresslog.correlator.engine.Tunnel;
 import org.duckdb.DuckDBAppender;
@@ -23,6 +24,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -143,18 +145,39 @@ public final class Correlation {
         settled();
         JoinSettings settings = settings();
         long t0 = System.nanoTime();
-        List<EnvoyHop> envoy = readEnvoy();
-        List<SquidHop> squid = readSquid();
-        progress.accept(String.format("reading %,d Envoy and %,d Squid lines (%.1f s)", envoy.size(), squid.size(),
+        long[] counts = stageLines();
+        Roles roles = roles();
+        progress.accept(String.format("sorting %,d Envoy and %,d Squid lines (%.1f s)", counts[0], counts[1],
                 (System.nanoTime() - t0) / 1e9));
-        engineResult = Engine.correlate(envoy, squid, settings, progress);
-        envoy = null;
-        squid = null;
-        stage("building tunnels", this::tunnels);
+        createRowsTable();
+        Set<Long> proxyKeys = new HashSet<>();
+        try (DuckDBAppender a = ((DuckDBConnection) connection).createAppender("egresslog_work", "main", "engine_rows")) {
+            engineResult = Engine.correlate(() -> envoyLines(), () -> squidLines(), roles, settings, t -> {
+                try {
+                    appendRow(a, t);
+                } catch (SQLException e) {
+                    throw new UncheckedSqlException(e);
+                }
+                proxyKeys.add(t.proxyAddress());
+            }, progress);
+        } catch (UncheckedSqlException e) {
+            throw e.cause;
+        }
+        stage("building tunnels", () -> tunnels(proxyKeys));
         if (window == null) {
             replace();
         } else {
             merge();
+        }
+    }
+
+    /** An SQLException out of a callback the engine calls. */
+    private static final class UncheckedSqlException extends RuntimeException {
+        final SQLException cause;
+
+        UncheckedSqlException(SQLException cause) {
+            super(cause);
+            this.cause = cause;
         }
     }
 
@@ -285,10 +308,14 @@ public final class Correlation {
         return "coalesce((hash(" + column + ") >> 1)::BIGINT, 0)";
     }
 
-    /** The Envoy TCP lines that may be hops of a proxy tunnel, as the engine reads them. */
-    private List<EnvoyHop> readEnvoy() throws SQLException {
-        String sql = """
+    /**
+     * Copies the lines the engine reads, as numbers, into work tables in start order: the engine
+     * reads each twice, page by page, and holds no more than its windows. Returns the counts.
+     */
+    private long[] stageLines() throws SQLException {
+        String envoy = """
                 SELECT e.source_id, e.line, %2$s AS emitter,
+                       epoch_ms(e.start_time) AS t0,
                        CASE
                          -- a sidecar's outbound socket and the app's socket share the pod's IP
                          WHEN e.upstream_local_ip = e.downstream_remote_ip
@@ -301,15 +328,15 @@ public final class Correlation {
                        END AS hint,
                        coalesce(e.pod, s.path) ILIKE '%%egress%%gateway%%' AS named_gateway,
                        s.forced_role,
-                       epoch_ms(e.start_time) AS t0, e.duration,
+                       e.duration,
                        coalesce(e.bytes_received, 0) AS up, coalesce(e.bytes_sent, 0) AS down,
                        coalesce(list_has_any(string_split(e.response_flags, ','), %3$s), false) AS connect_failed,
                        -- a connection towards an egress gateway service, whatever became of it
                        coalesce(e.cluster_host ILIKE '%%egress%%gateway%%', false) AS to_gateway,
-                       %4$s, %5$s, coalesce(e.upstream_local_port, -1),
-                       %6$s, %7$s, %8$s,
-                       CASE WHEN e.upstream_host LIKE 'envoy://%%' THEN 0 ELSE %9$s END,
-                       coalesce(e.upstream_host_port IN %10$s, false)
+                       %4$s AS ula, %5$s AS ula_ip, coalesce(e.upstream_local_port, -1) AS ula_port,
+                       %6$s AS dra, %7$s AS dra_ip, %8$s AS dla,
+                       CASE WHEN e.upstream_host LIKE 'envoy://%%' THEN 0 ELSE %9$s END AS uh,
+                       coalesce(e.upstream_host_port IN %10$s, false) AS proxy_port
                 FROM envoy_log e JOIN sources s USING (source_id)
                 WHERE e.method IS NULL AND coalesce(e.response_code, 0) = 0
                   AND e.start_time IS NOT NULL AND e.duration IS NOT NULL
@@ -320,43 +347,107 @@ public final class Correlation {
                 key("coalesce(e.pod, s.path)"), CONNECT_FAILURE_FLAGS, key("e.upstream_local_address"), key("e.upstream_local_ip"),
                 key("e.downstream_remote_address"), key("e.downstream_remote_ip"), key("e.downstream_local_address"),
                 key("e.upstream_host"), PROXY_PORTS);
-        List<EnvoyHop> hops = new ArrayList<>();
-        Map<Long, Integer> emitters = new HashMap<>();
-        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            while (rs.next()) {
-                int source = rs.getInt(1);
-                long id = hid(source, rs.getLong(2));
-                int emitter = emitters.computeIfAbsent(rs.getLong(3), k -> emitters.size());
-                String forced = rs.getString(6);
-                Role role = forced == null ? null : forced.equals("gateway") ? Role.GATEWAY : Role.SIDECAR;
-                hops.add(new EnvoyHop(id, source, emitter, rs.getInt(4), rs.getBoolean(5), role, rs.getLong(7), rs.getLong(8),
-                        rs.getLong(9), rs.getLong(10), rs.getBoolean(11), rs.getBoolean(12), rs.getLong(13), rs.getLong(14),
-                        rs.getInt(15), rs.getLong(16), rs.getLong(17), rs.getLong(18), rs.getLong(19), rs.getBoolean(20)));
-            }
-        }
-        return hops;
-    }
-
-    /** The Squid lines, as the engine reads them. */
-    private List<SquidHop> readSquid() throws SQLException {
-        String sql = """
-                SELECT q.source_id, q.line, epoch_ms(q.end_time) - coalesce(q.elapsed_ms, 0), coalesce(q.elapsed_ms, 0),
-                       coalesce(q.bytes, 0), %2$s, coalesce(q.client_port, -1),
-                       coalesce(q.result_code LIKE 'TCP_DENIED%%', false),
-                       coalesce(q.http_status >= 500 OR q.result_code LIKE 'ERR%%', false),
-                       coalesce(q.http_status, 0)
+        String squid = """
+                SELECT q.source_id, q.line, epoch_ms(q.end_time) - coalesce(q.elapsed_ms, 0) AS t0, coalesce(q.elapsed_ms, 0) AS elapsed,
+                       coalesce(q.bytes, 0) AS bytes, %2$s AS client_ip, coalesce(q.client_port, -1) AS client_port,
+                       coalesce(q.result_code LIKE 'TCP_DENIED%%', false) AS denied,
+                       coalesce(q.http_status >= 500 OR q.result_code LIKE 'ERR%%', false) AS failed,
+                       coalesce(q.http_status, 0) AS http_status
                 FROM squid_log q LEFT JOIN sources src USING (source_id)
                 WHERE q.end_time IS NOT NULL%1$s
                 """.formatted(squidWindowFilter(true), key("q.client_ip"));
-        List<SquidHop> lines = new ArrayList<>();
-        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        exec("CREATE OR REPLACE TABLE envoy_hops AS SELECT * FROM (" + envoy + ") ORDER BY t0, source_id, line");
+        exec("CREATE OR REPLACE TABLE squid_hops AS SELECT * FROM (" + squid + ") ORDER BY t0, source_id, line");
+        return new long[]{count("SELECT count(*) FROM envoy_hops"), count("SELECT count(*) FROM squid_hops")};
+    }
+
+    /** Each emitter's lines by hint: the engine decides roles from them. Emitters get small numbers here. */
+    private Roles roles() throws SQLException {
+        emitters.clear();
+        Roles roles = new Roles();
+        try (Statement st = connection.createStatement();
+             ResultSet rs = st.executeQuery("SELECT emitter, hint, bool_or(named_gateway), count(*) FROM envoy_hops GROUP BY ALL ORDER BY ALL")) {
             while (rs.next()) {
-                int source = rs.getInt(1);
-                lines.add(new SquidHop(hid(source, rs.getLong(2)), source, rs.getLong(3), rs.getLong(4), rs.getLong(5),
-                        rs.getLong(6), rs.getInt(7), rs.getBoolean(8), rs.getBoolean(9), rs.getInt(10)));
+                int emitter = emitters.computeIfAbsent(rs.getLong(1), k -> emitters.size());
+                roles.count(emitter, rs.getInt(2), rs.getBoolean(3), rs.getLong(4));
             }
         }
-        return lines;
+        return roles;
+    }
+
+    private final Map<Long, Integer> emitters = new HashMap<>();
+
+    /** Rows a page of the staged lines holds: the engine's reading costs this much heap at most. */
+    static final long PAGE_ROWS = 50_000;
+
+    private Iterator<EnvoyHop> envoyLines() {
+        return new Paged<>("envoy_hops", rs -> {
+            int source = rs.getInt(1);
+            String forced = rs.getString(7);
+            Role role = forced == null ? null : forced.equals("gateway") ? Role.GATEWAY : Role.SIDECAR;
+            return new EnvoyHop(hid(source, rs.getLong(2)), source, emitters.get(rs.getLong(3)), rs.getInt(5), rs.getBoolean(6), role,
+                    rs.getLong(4), rs.getLong(8), rs.getLong(9), rs.getLong(10), rs.getBoolean(11), rs.getBoolean(12), rs.getLong(13),
+                    rs.getLong(14), rs.getInt(15), rs.getLong(16), rs.getLong(17), rs.getLong(18), rs.getLong(19), rs.getBoolean(20));
+        });
+    }
+
+    private Iterator<SquidHop> squidLines() {
+        return new Paged<>("squid_hops", rs -> {
+            int source = rs.getInt(1);
+            return new SquidHop(hid(source, rs.getLong(2)), source, rs.getLong(3), rs.getLong(4), rs.getLong(5),
+                    rs.getLong(6), rs.getInt(7), rs.getBoolean(8), rs.getBoolean(9), rs.getInt(10));
+        });
+    }
+
+    private interface RowReader<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    /** The rows of a staged table in their stored (start) order, a page at a time. */
+    private final class Paged<T> implements Iterator<T> {
+        private final String table;
+        private final RowReader<T> reader;
+        private final List<T> page = new ArrayList<>();
+        private int at;
+        private long next;
+        private boolean done;
+
+        Paged(String table, RowReader<T> reader) {
+            this.table = table;
+            this.reader = reader;
+        }
+
+        @Override
+        public boolean hasNext() {
+            if (at < page.size()) {
+                return true;
+            }
+            if (done) {
+                return false;
+            }
+            page.clear();
+            at = 0;
+            try (Statement st = connection.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT * FROM " + table + " WHERE rowid >= " + next + " AND rowid < "
+                         + (next + PAGE_ROWS) + " ORDER BY rowid")) {
+                while (rs.next()) {
+                    page.add(reader.read(rs));
+                }
+            } catch (SQLException e) {
+                throw new UncheckedSqlException(e);
+            }
+            next += PAGE_ROWS;
+            done = page.size() < PAGE_ROWS;
+            return !page.isEmpty();
+        }
+
+        @Override
+        public T next() {
+            if (!hasNext()) {
+                throw new java.util.NoSuchElementException();
+            }
+            return page.get(at++);
+        }
     }
 
     private static long hid(int source, long line) {
@@ -510,7 +601,7 @@ public final class Correlation {
      * statement joins them with the columns of their lines. A stream pass reads only the lines
      * near its window, so that a pass costs in proportion to the lines it received.
      */
-    private void tunnels() throws SQLException {
+    private void createRowsTable() throws SQLException {
         exec("""
                 CREATE OR REPLACE TABLE engine_rows (
                     s_src INTEGER, s_line BIGINT, g_src INTEGER, g_line BIGINT, q_src INTEGER, q_line BIGINT,
@@ -518,31 +609,31 @@ public final class Correlation {
                     mesh_key VARCHAR, mesh_score DOUBLE, mesh_dt BIGINT, mesh_db BIGINT, mesh_dd BIGINT,
                     proxy_key VARCHAR, proxy_score DOUBLE, proxy_dt BIGINT, proxy_db BIGINT, proxy_dd BIGINT,
                     start_ms BIGINT, duration_ms BIGINT, squid_offset_ms BIGINT, offset_known BOOLEAN, proxy_address BIGINT)""");
-        Set<Long> proxyKeys = new HashSet<>();
-        try (DuckDBAppender a = ((DuckDBConnection) connection).createAppender("egresslog_work", "main", "engine_rows")) {
-            for (Tunnel t : engineResult.tunnels()) {
-                a.beginRow();
-                line(a, t.sidecar());
-                line(a, t.gateway());
-                line(a, t.squid());
-                a.append(t.status().label());
-                nullable(a, t.score());
-                link(a, t.meshLink());
-                link(a, t.proxyLink());
-                a.append(t.startMs());
-                a.append(t.durationMs());
-                if (t.squidOffsetMs() == null) {
-                    a.appendNull();
-                    a.appendNull();
-                } else {
-                    a.append((long) t.squidOffsetMs());
-                    a.append(t.squidOffsetKnown());
-                }
-                a.append(t.proxyAddress());
-                a.endRow();
-                proxyKeys.add(t.proxyAddress());
-            }
+    }
+
+    private static void appendRow(DuckDBAppender a, Tunnel t) throws SQLException {
+        a.beginRow();
+        line(a, t.sidecar());
+        line(a, t.gateway());
+        line(a, t.squid());
+        a.append(t.status().label());
+        nullable(a, t.score());
+        link(a, t.meshLink());
+        link(a, t.proxyLink());
+        a.append(t.startMs());
+        a.append(t.durationMs());
+        if (t.squidOffsetMs() == null) {
+            a.appendNull();
+            a.appendNull();
+        } else {
+            a.append((long) t.squidOffsetMs());
+            a.append(t.squidOffsetKnown());
         }
+        a.append(t.proxyAddress());
+        a.endRow();
+    }
+
+    private void tunnels(Set<Long> proxyKeys) throws SQLException {
         // the text of each proxy address key: few distinct ones
         exec("CREATE OR REPLACE TABLE proxy_keys (k BIGINT)");
         try (DuckDBAppender a = ((DuckDBConnection) connection).createAppender("egresslog_work", "main", "proxy_keys")) {

@@ -145,7 +145,7 @@ public final class ClockModel {
         for (int i = from; i < to; i++) {
             buckets.merge(Math.round(d[i] / 100.0), 1, Integer::sum);
         }
-        return MeshJoin.mode(buckets) * 100;
+        return Histograms.mode(buckets) * 100;
     }
 
     private static int lowerBound(long[] t, int n, long x) {
@@ -188,6 +188,15 @@ public final class ClockModel {
         }
         double ppm = (knotOffset[k - 1] - knotOffset[0]) * 1e6 / (knotTime[k - 1] - knotTime[0]);
         return Math.abs(ppm) < 1 ? 0 : ppm;
+    }
+
+    /** The largest offset the model gives anywhere. */
+    long maxOffset() {
+        long max = overall;
+        for (long o : knotOffset) {
+            max = Math.max(max, o);
+        }
+        return max;
     }
 
     /** How many pairs agree with the overall offset. */

@@ -2,101 +2,232 @@ package dev.egresslog.correlator.engine;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
-import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
- * The correlation engine: Envoy and Squid lines in, tunnel rows with their evidence out. Pure
- * Java; {@code trace} and {@code stream} both call it. The stages, each in its own class, in order:
+ * The correlation engine: Envoy and Squid lines in, tunnel rows with the evidence of their joins
+ * out. Pure Java; {@code trace} and {@code stream} both call it. It reads the lines twice, each
+ * time in start order, and holds only what its windows need, never the input:
  *
  * <ol>
- *   <li>{@link Roles}: each Envoy line's role (sidecar or gateway);</li>
- *   <li>{@link MeshJoin}: gateway clocks put on the sidecars', then sidecar-gateway pairs;</li>
- *   <li>upstream hops: what talks to a proxy (gateways; sidecars that dial a proxy directly);</li>
- *   <li>{@link SquidClocks}: each Squid clock's offset model, from certain pairs;</li>
- *   <li>{@link ProxyJoin}: upstream hop-Squid pairs;</li>
- *   <li>rows: chains and everything on an egress path that did not join, with a status.</li>
+ *   <li>learning: {@link MeshLearner} (gateway clocks and overheads, from address pairs) feeding
+ *       {@link SquidLearner} (each Squid clock's {@link ClockModel}, from certain pairs), which
+ *       holds twice the largest Squid offset searched for;</li>
+ *   <li>joining, in slices of {@link #SLICE_MS} of mesh time, each seen with {@link #CONTEXT_MS}
+ *       either side: {@link MeshJoin} (sidecar-gateway), then {@link ProxyJoin} (upstream
+ *       hop-Squid); pairs are kept when their first line starts within the slice;</li>
+ *   <li>{@link Rows}: each line, once no later slice can pair it, ends in its row.</li>
  * </ol>
+ *
+ * The same lines give the same rows, whatever order they came in: each slice's lines are taken
+ * in (start, id) order.
  */
 public final class Engine {
+    static final long SLICE_MS = 30_000;
+    /** Lines this far either side of a slice are seen with it: beyond every join window (mesh 2 s, proxy 1.5 s) and clock residual. */
+    static final long CONTEXT_MS = 5_000;
+
     private Engine() {
     }
 
     /**
      * What the engine learned besides the rows.
      *
+     * @param rows            rows written
      * @param squidClocks     per Squid source, its clock model (absent when it had no certain pair)
      * @param sidecarOffsetMs per sidecar source, its clock against the gateways' (ms)
      * @param gatewaySkewMs   per gateway emitter, the skew removed from its lines
      * @param proxyOf         per Squid source, the proxy address key most of its certain pairs went through
-     * @param roleOf          per Envoy source, its role, or null for a source whose lines have two
+     * @param roleOf          per Envoy source with one role, that role
+     * @param mixedRoleSources Envoy sources whose lines have both roles
      * @param linesInNoRow    lines on an egress path in no row (the invariant: 0)
      */
-    public record Result(List<Tunnel> tunnels, Map<Integer, ClockModel> squidClocks, Map<Integer, Long> sidecarOffsetMs,
+    public record Result(long rows, Map<Integer, ClockModel> squidClocks, Map<Integer, Long> sidecarOffsetMs,
                          Map<Integer, Long> gatewaySkewMs, Map<Integer, Long> proxyOf, Map<Integer, Role> roleOf,
                          Set<Integer> mixedRoleSources, long linesInNoRow) {
     }
 
-    public static Result correlate(List<EnvoyHop> envoy, List<SquidHop> squid, JoinSettings settings, Consumer<String> progress) {
-        // a fixed order (start, then id): the same lines give the same rows, however they arrived
-        List<EnvoyHop> hops = new ArrayList<>(envoy);
-        hops.sort(Comparator.comparingLong(EnvoyHop::start).thenComparingLong(EnvoyHop::id));
-        List<SquidHop> lines = new ArrayList<>(squid);
-        lines.sort(Comparator.comparingLong(SquidHop::start).thenComparingLong(SquidHop::id));
-        int n = hops.size();
-
+    /**
+     * Correlates the lines that {@code envoy} and {@code squid} give, each in start order (Envoy on
+     * its writer's clock, Squid on its own), each opened twice; hands every row to {@code rows}.
+     */
+    public static Result correlate(Supplier<Iterator<EnvoyHop>> envoy, Supplier<Iterator<SquidHop>> squid, Roles roles,
+                                   JoinSettings settings, Consumer<Tunnel> rows, Consumer<String> progress) {
         long t0 = System.nanoTime();
-        Role[] roles = Roles.of(hops);
-        MeshJoin mesh = new MeshJoin(hops, roles, settings.meshWindowMs());
-        t0 = lap(progress, "pairing sidecars with gateways", t0);
+        SquidLearner squidLearner = new SquidLearner(settings.maxSkewMs(), squid.get());
+        MeshLearner meshLearner = new MeshLearner(roles, settings.meshWindowMs(), settings.proxyAddresses(), squidLearner::accept);
+        meshLearner.read(envoy.get());
+        squidLearner.finishReading();
+        Learned learned = Learned.from(meshLearner, squidLearner, settings);
+        t0 = lap(progress, "learning clocks", t0);
 
-        // upstream hops; a gateway joined to its sidecar takes the sidecar's bytes to the client,
-        // which Squid's equal even when the mesh hop adds Istio's peer-metadata bytes
-        long[] down = new long[n];
-        List<Integer> upstreamList = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            EnvoyHop h = hops.get(i);
-            down[i] = mesh.sidecarOf[i] >= 0 ? hops.get(mesh.sidecarOf[i]).down() : h.down();
-            if (h.upstreamHost() != 0 && (roles[i] == Role.GATEWAY || (roles[i] == Role.SIDECAR
-                    && h.upstreamHost() == h.downstreamLocal() && (h.proxyPort() || settings.proxyAddresses().contains(h.upstreamHost()))))) {
-                upstreamList.add(i);
-            }
-        }
-        int[] upstream = upstreamList.stream().mapToInt(Integer::intValue).toArray();
-        SquidClocks clocks = new SquidClocks(hops, upstream, mesh.start, down, lines, settings);
-        t0 = lap(progress, "learning Squid clocks", t0);
-        ProxyJoin proxy = new ProxyJoin(hops, roles, upstream, mesh.start, down, lines, clocks, settings);
-        t0 = lap(progress, "pairing upstream hops with Squid lines", t0);
+        Rows out = new Rows(learned, settings, rows);
+        new Join(envoy.get(), squid.get(), roles, learned, settings, out).run();
+        lap(progress, "joining", t0);
 
-        Rows rows = new Rows(hops, roles, mesh, proxy, lines, clocks, settings);
-        lap(progress, "building rows", t0);
+        Map<Integer, Long> proxyOf = new java.util.HashMap<>();
+        for (Integer source : learned.squidProxies().keySet()) {
+            proxyOf.put(source, learned.proxyOf(source));
+        }
+        return new Result(out.rows, Map.copyOf(learned.squidClocks()), Map.copyOf(learned.sidecarOffsetMs()),
+                Map.copyOf(learned.gatewaySkewMs()), proxyOf, Map.copyOf(learned.roleOfSource()), Set.copyOf(learned.mixedSources()),
+                out.linesInNoRow);
+    }
 
-        Map<Integer, Long> proxyOf = new HashMap<>();
-        for (Integer source : clocks.proxies.keySet()) {
-            proxyOf.put(source, clocks.proxyOf(source));
-        }
-        Map<Integer, Role> roleOf = new HashMap<>();
-        Set<Integer> mixed = new HashSet<>();
-        for (int i = 0; i < n; i++) {
-            if (roles[i] != null) {
-                Role before = roleOf.putIfAbsent(hops.get(i).source(), roles[i]);
-                if (before != null && before != roles[i]) {
-                    mixed.add(hops.get(i).source());
-                }
-            }
-        }
-        mixed.forEach(roleOf::remove);
-        return new Result(rows.tunnels, Map.copyOf(clocks.models), Map.copyOf(mesh.sidecarSourceOffset),
-                Map.copyOf(mesh.skewByEmitter), proxyOf, roleOf, mixed, rows.linesInNoRow);
+    /** Correlates lines held in lists (tests, small inputs): they need not be in order. */
+    public static Result correlate(List<EnvoyHop> envoy, List<SquidHop> squid, JoinSettings settings, Consumer<Tunnel> rows) {
+        List<EnvoyHop> e = new ArrayList<>(envoy);
+        e.sort(Comparator.comparingLong(EnvoyHop::start).thenComparingLong(EnvoyHop::id));
+        List<SquidHop> q = new ArrayList<>(squid);
+        q.sort(Comparator.comparingLong(SquidHop::start).thenComparingLong(SquidHop::id));
+        return correlate(e::iterator, q::iterator, Roles.of(e), settings, rows, line -> { });
     }
 
     private static long lap(Consumer<String> progress, String stage, long t0) {
         long now = System.nanoTime();
         progress.accept(String.format("%s (%.1f s)", stage, (now - t0) / 1e9));
         return now;
+    }
+
+    /** The joining pass: reads both streams slice by slice, joins, and lets lines leave. */
+    private static final class Join {
+        private final Iterator<EnvoyHop> envoy;
+        private final Iterator<SquidHop> squid;
+        private final Roles roles;
+        private final Learned learned;
+        private final JoinSettings settings;
+        private final Rows rows;
+        private EnvoyHop nextEnvoy;
+        private SquidHop nextSquid;
+        private final List<EnvoyLine> lines = new ArrayList<>();
+        private final List<SquidLine> squidLines = new ArrayList<>();
+        /** How far a gateway's corrected start can be from its written one, and a Squid line's mesh start from its own. */
+        private final long maxGatewaySkew;
+        private final long maxSquidAhead;
+
+        Join(Iterator<EnvoyHop> envoy, Iterator<SquidHop> squid, Roles roles, Learned learned, JoinSettings settings, Rows rows) {
+            this.envoy = envoy;
+            this.squid = squid;
+            this.roles = roles;
+            this.learned = learned;
+            this.settings = settings;
+            this.rows = rows;
+            nextEnvoy = envoy.hasNext() ? envoy.next() : null;
+            nextSquid = squid.hasNext() ? squid.next() : null;
+            maxGatewaySkew = learned.gatewaySkewMs().values().stream().mapToLong(Math::abs).max().orElse(0);
+            // the most a Squid clock is ahead of the mesh's: its lines are read that much earlier
+            long ahead = 0;
+            for (ClockModel m : learned.squidClocks().values()) {
+                ahead = Math.max(ahead, m.maxOffset());
+            }
+            for (long prior : settings.priorOffsetMs().values()) {
+                ahead = Math.max(ahead, prior);
+            }
+            maxSquidAhead = ahead;
+        }
+
+        void run() {
+            long slice = Long.MIN_VALUE;
+            while (true) {
+                long earliest = earliest();
+                if (earliest == Long.MAX_VALUE) {
+                    return;
+                }
+                // nothing near: the next slice is where the next line is (a gap in the logs, a hostile time)
+                if (slice == Long.MIN_VALUE || earliest >= slice + SLICE_MS + CONTEXT_MS) {
+                    slice = Math.floorDiv(earliest, SLICE_MS) * SLICE_MS;
+                }
+                long end = slice + SLICE_MS;
+                long horizon = end + CONTEXT_MS;
+                read(horizon);
+                List<EnvoyLine> ctx = new ArrayList<>();
+                for (EnvoyLine l : lines) {
+                    if (l.start < horizon) {
+                        ctx.add(l);
+                    }
+                }
+                List<SquidLine> ctxSquid = new ArrayList<>();
+                for (SquidLine q : squidLines) {
+                    if (q.start < horizon) {
+                        ctxSquid.add(q);
+                    }
+                }
+                ctx.sort(Comparator.comparingLong((EnvoyLine l) -> l.start).thenComparingLong(l -> l.hop.id()));
+                ctxSquid.sort(Comparator.comparingLong((SquidLine q) -> q.start).thenComparingLong(q -> q.hop.id()));
+                MeshJoin.join(ctx, end, learned, settings.meshWindowMs());
+                ProxyJoin.join(ctx, ctxSquid, end, learned, settings);
+                leaveBefore(end - CONTEXT_MS);
+                slice = end;
+            }
+        }
+
+        /** The earliest mesh start a held or unread line can have, or Long.MAX_VALUE when there is none. */
+        private long earliest() {
+            long earliest = Long.MAX_VALUE;
+            for (EnvoyLine l : lines) {
+                earliest = Math.min(earliest, l.start);
+            }
+            for (SquidLine q : squidLines) {
+                earliest = Math.min(earliest, q.start);
+            }
+            if (nextEnvoy != null) {
+                earliest = Math.min(earliest, nextEnvoy.start() - maxGatewaySkew);
+            }
+            if (nextSquid != null) {
+                earliest = Math.min(earliest, nextSquid.start() - maxSquidAhead);
+            }
+            return earliest;
+        }
+
+        /** Reads every line that could start before {@code horizon} on the mesh's clock. */
+        private void read(long horizon) {
+            while (nextEnvoy != null && nextEnvoy.start() - maxGatewaySkew < horizon) {
+                EnvoyHop h = nextEnvoy;
+                nextEnvoy = envoy.hasNext() ? envoy.next() : null;
+                Role role = roles.of(h);
+                if (role == null) {
+                    continue;
+                }
+                long start = role == Role.GATEWAY ? h.start() - learned.gatewaySkewMs().getOrDefault(h.emitter(), 0L) : h.start();
+                lines.add(new EnvoyLine(h, role, start));
+            }
+            while (nextSquid != null && nextSquid.start() - maxSquidAhead < horizon) {
+                SquidHop q = nextSquid;
+                nextSquid = squid.hasNext() ? squid.next() : null;
+                ClockModel model = learned.squidClocks().get(q.source());
+                Long prior = settings.priorOffsetMs().get(q.source());
+                long offset = model != null ? model.at(q.start()) : prior != null ? prior : 0;
+                squidLines.add(new SquidLine(q, offset, model != null || prior != null));
+            }
+        }
+
+        /** Lines that started before {@code time} can no longer be paired: they leave, into their rows. */
+        private void leaveBefore(long time) {
+            List<EnvoyLine> keep = new ArrayList<>();
+            for (EnvoyLine l : lines) {
+                if (l.start < time) {
+                    rows.leave(l);
+                } else {
+                    keep.add(l);
+                }
+            }
+            lines.clear();
+            lines.addAll(keep);
+            List<SquidLine> keepSquid = new ArrayList<>();
+            for (SquidLine q : squidLines) {
+                if (q.start < time) {
+                    rows.leave(q);
+                } else {
+                    keepSquid.add(q);
+                }
+            }
+            squidLines.clear();
+            squidLines.addAll(keepSquid);
+        }
     }
 }

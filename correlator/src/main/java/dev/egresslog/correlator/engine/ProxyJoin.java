@@ -1,14 +1,16 @@
 package dev.egresslog.correlator.engine;
 
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * Stage 4, upstream hop to Squid line. Reads the upstream hops (mesh starts, bytes to the client),
- * the Squid lines on the mesh clock ({@link #squidStart}) and what the clocks stage learned;
- * writes the pairs ({@link #squidOf}, {@link #hopOf}, {@link #link}).
+ * Stage 3 of a slice, upstream hop to Squid line. Reads the upstream hops the join holds
+ * (gateways, sidecars dialling a proxy; starts on the sidecars' clock, bytes their client
+ * received), the Squid lines (starts on the mesh's clock) and what the learning found; writes
+ * the pairs whose hop started before the slice's end ({@link EnvoyLine#squid}, {@link SquidLine#upstream},
+ * {@link EnvoyLine#proxyLink}).
  *
  * <p>First the pairs whose bytes agree (Squid's count equals the client's, or is 39 less), whose
  * client port is the hop's own (a logformat with %>p), or where Squid failed and wrote nothing
@@ -20,92 +22,89 @@ import java.util.Set;
 final class ProxyJoin {
     static final double MIN_SCORE = 0.5;
 
-    final int[] squidOf;
-    final int[] hopOf;
-    final Link[] link;
-    final long[] squidStart;
-    final Long[] squidOffset;
-    final boolean[] squidOffsetKnown;
-
-    private final List<EnvoyHop> hops;
-    private final Role[] roles;
-    private final long[] start;
-    private final long[] down;
-    private final List<SquidHop> squid;
-    private final SquidClocks clocks;
+    private final List<EnvoyLine> hops;
+    private final List<SquidLine> squid;
+    private final Learned learned;
     private final JoinSettings settings;
+    private final long commitBefore;
 
-    ProxyJoin(List<EnvoyHop> hops, Role[] roles, int[] upstream, long[] start, long[] down, List<SquidHop> squid,
-              SquidClocks clocks, JoinSettings settings) {
+    private ProxyJoin(List<EnvoyLine> hops, List<SquidLine> squid, Learned learned, JoinSettings settings, long commitBefore) {
         this.hops = hops;
-        this.roles = roles;
-        this.start = start;
-        this.down = down;
         this.squid = squid;
-        this.clocks = clocks;
+        this.learned = learned;
         this.settings = settings;
-        squidOf = new int[hops.size()];
-        hopOf = new int[squid.size()];
-        link = new Link[hops.size()];
-        Arrays.fill(squidOf, -1);
-        Arrays.fill(hopOf, -1);
-        squidStart = new long[squid.size()];
-        squidOffset = new Long[squid.size()];
-        squidOffsetKnown = new boolean[squid.size()];
-        for (int i = 0; i < squid.size(); i++) {
-            SquidHop q = squid.get(i);
-            ClockModel model = clocks.models.get(q.source());
-            Long prior = settings.priorOffsetMs().get(q.source());
-            long offset = model != null ? model.at(q.start()) : prior != null ? prior : 0;
-            squidOffset[i] = offset;
-            squidOffsetKnown[i] = model != null || prior != null;
-            squidStart[i] = q.start() - offset;
+        this.commitBefore = commitBefore;
+    }
+
+    /** Pairs the unpaired upstream hops among {@code lines} with the unpaired {@code squidLines}. */
+    static void join(List<EnvoyLine> lines, List<SquidLine> squidLines, long commitBefore, Learned learned, JoinSettings settings) {
+        List<EnvoyLine> upstream = new ArrayList<>();
+        for (EnvoyLine l : lines) {
+            // a hop that could not connect never reached Squid
+            if (l.squid == null && isUpstream(l, settings) && !l.hop.connectFailed()) {
+                upstream.add(l);
+            }
         }
+        List<SquidLine> open = new ArrayList<>();
+        for (SquidLine q : squidLines) {
+            if (q.upstream == null) {
+                open.add(q);
+            }
+        }
+        new ProxyJoin(upstream, open, learned, settings, commitBefore).run();
+    }
+
+    /** What talks to a proxy: a gateway, or a sidecar that dials one directly. */
+    static boolean isUpstream(EnvoyLine l, JoinSettings settings) {
+        return l.hop.upstreamHost() != 0
+                && (l.role == Role.GATEWAY || MeshLearner.isDirectToProxy(l.hop, l.role, settings.proxyAddresses()));
+    }
+
+    private void run() {
         TimeIndex.Builder byBytes = new TimeIndex.Builder();
         TimeIndex.Builder byPort = new TimeIndex.Builder();
         TimeIndex.Builder failedEmpty = new TimeIndex.Builder();
         TimeIndex.Builder all = new TimeIndex.Builder();
         for (int i = 0; i < squid.size(); i++) {
-            SquidHop q = squid.get(i);
-            byBytes.add(q.bytes(), i, squidStart[i]);
-            if (q.clientPort() >= 0) {
-                byPort.add(q.clientPort(), i, squidStart[i]);
+            SquidLine q = squid.get(i);
+            byBytes.add(q.hop.bytes(), i, q.start);
+            if (q.hop.clientPort() >= 0) {
+                byPort.add(q.hop.clientPort(), i, q.start);
             }
-            if (q.bytes() == 0 && q.httpStatus() >= 400) {
-                failedEmpty.add(0, i, squidStart[i]);
+            if (q.hop.bytes() == 0 && q.hop.httpStatus() >= 400) {
+                failedEmpty.add(0, i, q.start);
             }
-            all.add(0, i, squidStart[i]);
+            all.add(0, i, q.start);
         }
         TimeIndex bytesIndex = byBytes.build();
         TimeIndex portIndex = byPort.build();
         TimeIndex failedIndex = failedEmpty.build();
-        // a hop that could not connect never reached Squid
-        int[] candidates = Arrays.stream(upstream).filter(e -> !hops.get(e).connectFailed()).toArray();
-
+        long w = settings.proxyWindowMs();
         Round exact = new Round();
-        for (int e : candidates) {
-            long w = settings.proxyWindowMs();
-            long t = start[e];
-            EnvoyHop h = hops.get(e);
-            bytesIndex.forEach(down[e], t - w, t + w, q -> exact.consider(e, q));
-            bytesIndex.forEach(down[e] - 39, t - w, t + w, q -> exact.consider(e, q));
-            if (h.upstreamLocalPort() >= 0) {
-                portIndex.forEach(h.upstreamLocalPort(), t - w, t + w, q -> exact.consider(e, q));
+        for (int e = 0; e < hops.size(); e++) {
+            EnvoyLine h = hops.get(e);
+            int ei = e;
+            long t = h.start;
+            bytesIndex.forEach(h.down, t - w, t + w, q -> exact.consider(ei, q));
+            bytesIndex.forEach(h.down - 39, t - w, t + w, q -> exact.consider(ei, q));
+            if (h.hop.upstreamLocalPort() >= 0) {
+                portIndex.forEach(h.hop.upstreamLocalPort(), t - w, t + w, q -> exact.consider(ei, q));
             }
             // Squid failed and logged 0 bytes: the hops carry its error page (a few KB) and little else
-            if (down[e] >= 100 && down[e] <= 16384 && h.up() < 8192) {
-                failedIndex.forEach(0, t - w, t + w, q -> exact.consider(e, q));
+            if (h.down >= 100 && h.down <= 16384 && h.hop.up() < 8192) {
+                failedIndex.forEach(0, t - w, t + w, q -> exact.consider(ei, q));
             }
         }
         exact.assign();
         TimeIndex allIndex = all.build();
         Round rest = new Round();
-        for (int e : candidates) {
-            if (squidOf[e] < 0) {
-                long w = settings.proxyWindowMs();
-                allIndex.forEach(0, start[e] - w, start[e] + w, q -> {
-                    if (hopOf[q] < 0) {
-                        rest.consider(e, q);
+        for (int e = 0; e < hops.size(); e++) {
+            EnvoyLine h = hops.get(e);
+            if (h.squid == null) {
+                int ei = e;
+                allIndex.forEach(0, h.start - w, h.start + w, q -> {
+                    if (squid.get(q).upstream == null) {
+                        rest.consider(ei, q);
                     }
                 });
             }
@@ -119,7 +118,7 @@ final class ProxyJoin {
         final List<Link> links = new ArrayList<>();
         /** The last hop considered and the Squid lines it already has a candidate with (a pair may be found by several keys). */
         int lastHop = -1;
-        final java.util.HashSet<Integer> seen = new java.util.HashSet<>();
+        final Set<Integer> seen = new HashSet<>();
 
         void consider(int e, int q) {
             if (e != lastHop) {
@@ -129,12 +128,12 @@ final class ProxyJoin {
             if (!seen.add(q)) {
                 return;
             }
-            Link l = score(e, q);
+            Link l = score(hops.get(e), squid.get(q));
             // a pair that could not be kept must not displace one that could
             if (l != null && l.score() >= MIN_SCORE) {
                 // the time term of the matching on the scale of the source's own spread (its certain
                 // pairs'), so that among identical connections time decides
-                double spread = clocks.spreadMs.getOrDefault(squid.get(q).source(), 100.0);
+                double spread = learned.squidSpreadMs().getOrDefault(squid.get(q).hop.source(), 100.0);
                 double time = 0.30 * Math.exp(-Math.abs(l.startDeltaMs()) / 100.0);
                 matching.add(e, q, l.score() - time + MeshJoin.timeWeight(l.startDeltaMs(), spread));
                 links.add(l);
@@ -145,52 +144,52 @@ final class ProxyJoin {
             int[] chosen = matching.solve(hops.size(), squid.size());
             for (int e = 0; e < chosen.length; e++) {
                 int c = chosen[e];
-                if (c >= 0) {
-                    int q = matching.right(c);
-                    squidOf[e] = q;
-                    hopOf[q] = e;
-                    link[e] = links.get(c);
+                EnvoyLine h = hops.get(e);
+                if (c >= 0 && h.start < commitBefore) {
+                    SquidLine q = squid.get(matching.right(c));
+                    h.squid = q;
+                    h.proxyLink = links.get(c);
+                    q.upstream = h;
                 }
             }
         }
     }
 
-    /** The evidence of hop {@code e} and Squid line {@code q}, or null when they cannot be one connection. */
-    private Link score(int e, int q) {
-        EnvoyHop h = hops.get(e);
-        SquidHop s = squid.get(q);
-        long dt = squidStart[q] - start[e];
-        long db = down[e] - s.bytes();
-        long dd = h.duration() - s.elapsed();
+    /** The evidence of hop {@code h} and Squid line {@code q}, or null when they cannot be one connection. */
+    private Link score(EnvoyLine h, SquidLine q) {
+        EnvoyHop e = h.hop;
+        SquidHop s = q.hop;
+        long dt = q.start - h.start;
+        long db = h.down - s.bytes();
+        long dd = e.duration() - s.elapsed();
         // near in time and duration
-        if (Math.abs(dt) > settings.proxyWindowMs() || Math.abs(dd) > 250 + h.duration() / 20) {
+        if (Math.abs(dt) > settings.proxyWindowMs() || Math.abs(dd) > 250 + e.duration() / 20) {
             return null;
         }
-        long window = clocks.windowMs.getOrDefault(s.source(), settings.proxyWindowMs());
-        if (Math.abs(dt) > window) {
+        if (Math.abs(dt) > learned.squidWindowMs().getOrDefault(s.source(), settings.proxyWindowMs())) {
             return null;
         }
         // the Squid source serves this proxy address (as its certain pairs show, or the user says)
         Long forced = settings.squidProxy().get(s.source());
         if (forced != null) {
-            if (forced != h.upstreamHost()) {
+            if (forced != e.upstreamHost()) {
                 return null;
             }
         } else {
-            Set<Long> allowed = clocks.allowedProxies(s.source());
-            if (allowed != null && !allowed.contains(h.upstreamHost())) {
+            Set<Long> allowed = learned.allowedProxies(s.source());
+            if (allowed != null && !allowed.contains(e.upstreamHost())) {
                 return null;
             }
         }
         // a sidecar dialling some address directly is a bypass only with byte evidence
-        if (roles[e] != Role.GATEWAY && db != 0 && db != 39 && s.httpStatus() < 400) {
+        if (h.role != Role.GATEWAY && db != 0 && db != 39 && s.httpStatus() < 400) {
             return null;
         }
-        boolean portMatch = s.clientPort() >= 0 && s.clientPort() == h.upstreamLocalPort();
+        boolean portMatch = s.clientPort() >= 0 && s.clientPort() == e.upstreamLocalPort();
         // Squid saw this hop's own address (no SNAT) with another port: another connection
-        boolean portConflict = s.clientPort() >= 0 && h.upstreamLocalPort() >= 0 && s.clientIp() == h.upstreamLocalIp()
-                && s.clientPort() != h.upstreamLocalPort();
-        java.util.Set<Long> clients = clocks.clientsByEmitter.get(h.emitter());
+        boolean portConflict = s.clientPort() >= 0 && e.upstreamLocalPort() >= 0 && s.clientIp() == e.upstreamLocalIp()
+                && s.clientPort() != e.upstreamLocalPort();
+        Set<Long> clients = learned.clientsByEmitter().get(e.emitter());
         double client = clients == null ? 0.5 : clients.contains(s.clientIp()) ? 1.0 : 0.0;
         double bytes = db == 0 || db == 39 ? 1.0
                 // a constant overhead on the gateway's mesh side (Istio peer metadata)

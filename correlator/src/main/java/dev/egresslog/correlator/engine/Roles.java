@@ -1,42 +1,50 @@
 package dev.egresslog.correlator.engine;
 
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
- * Stage 1, roles. Reads every Envoy line's hint and emitter; writes each line's role: the user's
- * for its source, else its emitter's: an emitter named like an egress gateway is one, else the
- * majority of its lines' hints (a sidecar's outbound socket shares its client's IP; a gateway's
- * shares its listener's), else none (the line is no hop of a tunnel).
+ * Stage 1, roles. Reads every Envoy line's hint and emitter (counted by the caller, before the
+ * join); decides each line's role: the user's for its source, else its emitter's: an emitter
+ * named like an egress gateway is one, else the majority of its lines' hints (a sidecar's
+ * outbound socket shares its client's IP; a gateway's shares its listener's), else none (the
+ * line is no hop of a tunnel).
  */
-final class Roles {
-    private Roles() {
+public final class Roles {
+    private final Map<Integer, long[]> hints = new HashMap<>();
+    private final Map<Integer, Boolean> named = new HashMap<>();
+    private final Map<Integer, Role> decided = new HashMap<>();
+
+    /** Counts {@code lines} lines of {@code emitter} with {@code hint} (0, {@link EnvoyHop#HINT_SIDECAR}, {@link EnvoyHop#HINT_GATEWAY}). */
+    public void count(int emitter, int hint, boolean namedGateway, long lines) {
+        hints.computeIfAbsent(emitter, k -> new long[3])[hint] += lines;
+        if (namedGateway) {
+            named.put(emitter, true);
+        }
+        decided.clear();
     }
 
-    static Role[] of(List<EnvoyHop> hops) {
-        Map<Integer, int[]> hints = new HashMap<>();
-        Map<Integer, Boolean> named = new HashMap<>();
+    /** Roles counted from the lines themselves. */
+    public static Roles of(Iterable<EnvoyHop> hops) {
+        Roles roles = new Roles();
         for (EnvoyHop h : hops) {
-            int[] n = hints.computeIfAbsent(h.emitter(), k -> new int[3]);
-            n[h.hint()]++;
-            if (h.namedGateway()) {
-                named.put(h.emitter(), true);
-            }
-        }
-        Map<Integer, Role> byEmitter = new HashMap<>();
-        hints.forEach((emitter, n) -> {
-            Role role = named.containsKey(emitter) || n[EnvoyHop.HINT_GATEWAY] > n[EnvoyHop.HINT_SIDECAR] ? Role.GATEWAY
-                    : n[EnvoyHop.HINT_SIDECAR] > 0 ? Role.SIDECAR : null;
-            if (role != null) {
-                byEmitter.put(emitter, role);
-            }
-        });
-        Role[] roles = new Role[hops.size()];
-        for (int i = 0; i < roles.length; i++) {
-            EnvoyHop h = hops.get(i);
-            roles[i] = h.forcedRole() != null ? h.forcedRole() : byEmitter.get(h.emitter());
+            roles.count(h.emitter(), h.hint(), h.namedGateway(), 1);
         }
         return roles;
+    }
+
+    /** The role of one line, or null when it is no hop of a tunnel. */
+    public Role of(EnvoyHop h) {
+        return h.forcedRole() != null ? h.forcedRole() : ofEmitter(h.emitter());
+    }
+
+    Role ofEmitter(int emitter) {
+        return decided.computeIfAbsent(emitter, e -> {
+            long[] n = hints.get(e);
+            if (named.containsKey(e) || (n != null && n[EnvoyHop.HINT_GATEWAY] > n[EnvoyHop.HINT_SIDECAR])) {
+                return Role.GATEWAY;
+            }
+            return n != null && n[EnvoyHop.HINT_SIDECAR] > 0 ? Role.SIDECAR : null;
+        });
     }
 }

@@ -1,104 +1,90 @@
 package dev.egresslog.correlator.engine;
 
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
+import java.util.function.Consumer;
 
 /**
- * Stage 5, rows. Reads the pairs of both joins; writes one row per tunnel: each gateway line to a
- * proxy (with its sidecar and Squid line when joined), each sidecar line on an egress path that
- * no gateway line joined (to a proxy directly, or to a gateway that failed it or whose line is
- * lost), and each Squid line that no hop joined. Counts the lines on an egress path in no row.
+ * Stage 4, rows. Reads each line as it leaves the join (its pairs final); writes one row per
+ * tunnel: each gateway line to a proxy or joined to a sidecar or a Squid line (with them), each
+ * sidecar line on an egress path that no gateway line joined (to a proxy directly, or to a
+ * gateway that failed it or whose line is lost), and each Squid line that no hop joined. Counts
+ * the lines on an egress path that end in no row (the invariant: none).
  */
 final class Rows {
-    final List<Tunnel> tunnels = new ArrayList<>();
+    private final Learned learned;
+    private final JoinSettings settings;
+    private final Consumer<Tunnel> out;
+    long rows;
     long linesInNoRow;
 
-    Rows(List<EnvoyHop> hops, Role[] roles, MeshJoin mesh, ProxyJoin proxy, List<SquidHop> squid, SquidClocks clocks,
-         JoinSettings settings) {
-        int n = hops.size();
-        // proxy addresses: where some upstream hop met a Squid line; where the app dialled an
-        // address its gateway then forwarded to (known even without Squid's log); the user's
-        Set<Long> proxies = new HashSet<>(settings.proxyAddresses());
-        Set<Long> gatewayListeners = new HashSet<>();
-        for (int i = 0; i < n; i++) {
-            EnvoyHop h = hops.get(i);
-            if (proxy.squidOf[i] >= 0) {
-                proxies.add(h.upstreamHost());
+    Rows(Learned learned, JoinSettings settings, Consumer<Tunnel> out) {
+        this.learned = learned;
+        this.settings = settings;
+        this.out = out;
+    }
+
+    /** An Envoy line leaves the join. */
+    void leave(EnvoyLine l) {
+        if (l.role == Role.GATEWAY) {
+            boolean egress = l.squid != null || l.sidecar != null || learned.proxies().contains(l.hop.upstreamHost());
+            if (egress) {
+                emit(l.sidecar, l, l.squid);
             }
-            int g = mesh.gatewayOf[i];
-            if (g >= 0 && h.downstreamLocal() == hops.get(g).upstreamHost() && h.downstreamLocal() != 0) {
-                proxies.add(h.downstreamLocal());
+            check(egress, l);
+            if (l.sidecar != null) {
+                check(true, l.sidecar);
             }
-            if (roles[i] == Role.GATEWAY && h.downstreamLocal() != 0) {
-                gatewayListeners.add(h.downstreamLocal());
+        } else if (l.role == Role.SIDECAR && l.gateway == null) {
+            boolean egress = l.squid != null || egress(l);
+            if (egress) {
+                emit(l, null, l.squid);
             }
+            check(egress, l);
         }
-        proxies.remove(0L);
-        boolean[] inRow = new boolean[n];
-        for (int i = 0; i < n; i++) {
-            EnvoyHop h = hops.get(i);
-            if (roles[i] == Role.GATEWAY) {
-                if (proxy.squidOf[i] >= 0 || proxies.contains(h.upstreamHost())) {
-                    int s = mesh.sidecarOf[i];
-                    add(hops, squid, mesh, proxy, clocks, settings, s, i, proxy.squidOf[i]);
-                    inRow[i] = true;
-                    if (s >= 0) {
-                        inRow[s] = true;
-                    }
-                }
-            } else if (roles[i] == Role.SIDECAR && mesh.gatewayOf[i] < 0) {
-                boolean egress = proxy.squidOf[i] >= 0 || proxies.contains(h.downstreamLocal()) || proxies.contains(h.upstreamHost())
-                        // a connection to an egress gateway's listener that no gateway line joined (the
-                        // gateway failed it, or its line is lost): its own row, never dropped
-                        || h.toGateway() || gatewayListeners.contains(h.upstreamHost());
-                if (egress) {
-                    add(hops, squid, mesh, proxy, clocks, settings, i, -1, proxy.squidOf[i]);
-                    inRow[i] = true;
-                }
-            }
-        }
-        for (int q = 0; q < squid.size(); q++) {
-            if (proxy.hopOf[q] < 0) {
-                add(hops, squid, mesh, proxy, clocks, settings, -1, -1, q);
-            }
-        }
-        // the invariant: every line on an egress path is in a row
-        for (int i = 0; i < n; i++) {
-            EnvoyHop h = hops.get(i);
-            boolean egress = roles[i] == Role.SIDECAR
-                    ? h.toGateway() || gatewayListeners.contains(h.upstreamHost()) || proxies.contains(h.upstreamHost())
-                      || proxies.contains(h.downstreamLocal())
-                    : roles[i] == Role.GATEWAY && proxies.contains(h.upstreamHost());
-            if (egress && !inRow[i]) {
-                linesInNoRow++;
-            }
+        // a sidecar joined to a gateway is checked when its gateway leaves
+    }
+
+    /** The invariant: a line on an egress path is in exactly one row. */
+    private void check(boolean egress, EnvoyLine l) {
+        if (egress && l.rows != 1) {
+            linesInNoRow++;
         }
     }
 
-    private void add(List<EnvoyHop> hops, List<SquidHop> squid, MeshJoin mesh, ProxyJoin proxy, SquidClocks clocks,
-                     JoinSettings settings, int s, int g, int q) {
-        EnvoyHop sh = s >= 0 ? hops.get(s) : null;
-        EnvoyHop gh = g >= 0 ? hops.get(g) : null;
-        SquidHop qh = q >= 0 ? squid.get(q) : null;
-        Link meshLink = s >= 0 && g >= 0 ? mesh.link[s] : null;
-        int upstreamHop = g >= 0 ? g : s;
-        Link proxyLink = q >= 0 && upstreamHop >= 0 && proxy.squidOf[upstreamHop] == q ? proxy.link[upstreamHop] : null;
+    /** A Squid line leaves the join. */
+    void leave(SquidLine q) {
+        if (q.upstream == null) {
+            emit(null, null, q);
+        }
+    }
+
+    /**
+     * A sidecar line on an egress path: to a proxy (its app dialled one, or it did), to an egress
+     * gateway's service or listener.
+     */
+    private boolean egress(EnvoyLine s) {
+        EnvoyHop h = s.hop;
+        return learned.proxies().contains(h.downstreamLocal()) || learned.proxies().contains(h.upstreamHost())
+                || h.toGateway() || learned.gatewayListeners().contains(h.upstreamHost());
+    }
+
+    private void emit(EnvoyLine s, EnvoyLine g, SquidLine q) {
+        Link meshLink = s != null && g != null ? s.meshLink : null;
+        EnvoyLine upstream = g != null ? g : s;
+        Link proxyLink = q != null && upstream != null && upstream.squid == q ? upstream.proxyLink : null;
         Status status;
-        if (qh != null && qh.denied()) {
+        if (q != null && q.hop.denied()) {
             status = Status.DENIED;
-        } else if (qh != null && qh.failed()) {
+        } else if (q != null && q.hop.failed()) {
             status = Status.UPSTREAM_FAILED;
-        } else if (qh != null && sh != null && gh != null) {
+        } else if (q != null && s != null && g != null) {
             status = Status.COMPLETE;
-        } else if (qh != null && sh != null) {
+        } else if (q != null && s != null) {
             status = Status.BYPASS;
-        } else if (qh != null && gh == null) {
+        } else if (q != null && g == null) {
             status = Status.NON_MESH;
-        } else if (gh != null && gh.connectFailed()) {
+        } else if (g != null && g.hop.connectFailed()) {
             status = Status.GATEWAY_FAILED;
-        } else if (gh == null && sh != null && sh.connectFailed()) {
+        } else if (g == null && s != null && s.hop.connectFailed()) {
             status = Status.SIDECAR_FAILED;
         } else {
             status = Status.PARTIAL;
@@ -109,17 +95,23 @@ final class Rows {
         } else if (meshLink != null || proxyLink != null) {
             score = (meshLink != null ? meshLink : proxyLink).score();
         }
-        long startMs = sh != null ? sh.start() : gh != null ? mesh.start[g] : proxy.squidStart[q];
-        long duration = sh != null ? sh.duration() : gh != null ? gh.duration() : qh.elapsed();
-        long proxyAddress = gh != null ? gh.upstreamHost()
-                : sh != null ? (sh.upstreamHost() == sh.downstreamLocal() ? sh.upstreamHost() : sh.downstreamLocal())
+        EnvoyLine first = s != null ? s : g;
+        long startMs = first != null ? first.start : q.start;
+        long duration = first != null ? first.hop.duration() : q.hop.elapsed();
+        long proxyAddress = g != null ? g.hop.upstreamHost()
+                : s != null ? (s.hop.upstreamHost() == s.hop.downstreamLocal() ? s.hop.upstreamHost() : s.hop.downstreamLocal())
                 : 0;
-        if (proxyAddress == 0 && qh != null) {
-            proxyAddress = clocks.proxies.containsKey(qh.source()) ? clocks.proxyOf(qh.source())
-                    : settings.priorProxy().getOrDefault(qh.source(), 0L);
+        if (proxyAddress == 0 && q != null) {
+            proxyAddress = learned.squidProxies().containsKey(q.hop.source()) ? learned.proxyOf(q.hop.source())
+                    : settings.priorProxy().getOrDefault(q.hop.source(), 0L);
         }
-        tunnels.add(new Tunnel(sh != null ? sh.id() : -1, gh != null ? gh.id() : -1, qh != null ? qh.id() : -1, status, score,
-                meshLink, proxyLink, startMs, duration, qh != null ? proxy.squidOffset[q] : null,
-                qh != null && proxy.squidOffsetKnown[q], proxyAddress));
+        rows++;
+        for (EnvoyLine l : new EnvoyLine[]{s, g}) {
+            if (l != null) {
+                l.rows++;
+            }
+        }
+        out.accept(new Tunnel(s != null ? s.hop.id() : -1, g != null ? g.hop.id() : -1, q != null ? q.hop.id() : -1, status, score,
+                meshLink, proxyLink, startMs, duration, q != null ? q.offset : null, q != null && q.offsetKnown, proxyAddress));
     }
 }

@@ -1,0 +1,184 @@
+package dev.egresslog.correlator.engine;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Learning, part 1: the mesh. Reads the Envoy lines in start order; learns from the address pairs
+ * (a sidecar's upstream socket is the gateway's downstream peer: such pairs cannot be wrong)
+ * each gateway's clock skew against the sidecars' (their median), its spread, and the bytes it
+ * adds each way (Istio's peer metadata); each sidecar source's clock; the addresses apps dial
+ * that gateways forward to (proxies) and the gateways' listeners. Hands each upstream hop (a
+ * gateway line, a sidecar dialling a proxy) on, in start order, to the Squid clocks' learning,
+ * with the bytes its client received. Holds the lines of the last two mesh windows only.
+ */
+final class MeshLearner {
+    static final int SKEW_PAIRS = 20;
+
+    /** What the Squid learning reads of an upstream hop. */
+    record Upstream(long start, long duration, long down, int emitter, long proxy, boolean gateway) {
+    }
+
+    private final Roles roles;
+    private final long window;
+    private final Set<Long> proxyAddresses;
+    private final Consumer<Upstream> upstream;
+    private final Map<Long, ArrayDeque<EnvoyHop>> sidecarsByAddress = new HashMap<>();
+    private final ArrayDeque<EnvoyHop> sidecars = new ArrayDeque<>();
+    private final ArrayDeque<EnvoyHop> pending = new ArrayDeque<>();
+
+    final Map<Integer, Map<Long, Integer>> dtByGateway = new HashMap<>();
+    final Map<Integer, Map<Long, Integer>> downOverheadByGateway = new HashMap<>();
+    final Map<Integer, Map<Long, Integer>> upOverheadByGateway = new HashMap<>();
+    /** Per sidecar source: (gateway emitter, dt) of its address pairs, at most {@link #SOURCE_PAIRS}. */
+    final Map<Integer, List<long[]>> sidecarPairs = new HashMap<>();
+    final Set<Long> forwarded = new HashSet<>();
+    final Set<Long> gatewayListeners = new HashSet<>();
+    /** The addresses sidecars' upstream sockets use: a gateway that sees another is behind SNAT. */
+    final Set<Long> sidecarIps = new HashSet<>();
+    final Map<Integer, Role> roleOfSource = new HashMap<>();
+    final Set<Integer> mixedSources = new HashSet<>();
+    static final int SOURCE_PAIRS = 10_000;
+
+    MeshLearner(Roles roles, long meshWindowMs, Set<Long> proxyAddresses, Consumer<Upstream> upstream) {
+        this.roles = roles;
+        this.window = meshWindowMs;
+        this.proxyAddresses = proxyAddresses;
+        this.upstream = upstream;
+    }
+
+    void read(Iterator<EnvoyHop> hops) {
+        while (hops.hasNext()) {
+            EnvoyHop h = hops.next();
+            resolveBefore(h.start() - window);
+            Role role = roles.of(h);
+            if (role == null) {
+                continue;
+            }
+            Role before = roleOfSource.putIfAbsent(h.source(), role);
+            if (before != null && before != role) {
+                mixedSources.add(h.source());
+            }
+            if (role == Role.SIDECAR && h.upstreamLocal() != 0) {
+                sidecars.add(h);
+                sidecarIps.add(h.upstreamLocalIp());
+                sidecarsByAddress.computeIfAbsent(h.upstreamLocal(), k -> new ArrayDeque<>()).add(h);
+            }
+            if (role == Role.GATEWAY && h.downstreamLocal() != 0) {
+                gatewayListeners.add(h.downstreamLocal());
+            }
+            if (role == Role.GATEWAY || isDirectToProxy(h, role, proxyAddresses)) {
+                pending.add(h);
+            }
+        }
+        resolveBefore(Long.MAX_VALUE);
+    }
+
+    /** A sidecar that dials a proxy itself (its app dialled that address, a forward proxy's port). */
+    static boolean isDirectToProxy(EnvoyHop h, Role role, Set<Long> proxyAddresses) {
+        return role == Role.SIDECAR && h.upstreamHost() != 0 && h.upstreamHost() == h.downstreamLocal()
+                && (h.proxyPort() || proxyAddresses.contains(h.upstreamHost()));
+    }
+
+    /** Resolves the upstream hops that started before {@code time}: every sidecar that could pair with them is read. */
+    private void resolveBefore(long time) {
+        while (!pending.isEmpty() && pending.peek().start() < time) {
+            EnvoyHop g = pending.poll();
+            long down = g.down();
+            if (roles.of(g) == Role.GATEWAY && g.downstreamRemote() != 0) {
+                ArrayDeque<EnvoyHop> candidates = sidecarsByAddress.get(g.downstreamRemote());
+                EnvoyHop only = null;
+                int n = 0;
+                if (candidates != null) {
+                    for (EnvoyHop s : candidates) {
+                        long dt = g.start() - s.start();
+                        if (Math.abs(dt) <= window) {
+                            addressPair(s, g, dt);
+                            only = s;
+                            n++;
+                        }
+                    }
+                }
+                if (n == 1) {
+                    down = only.down();
+                }
+            }
+            if (g.upstreamHost() != 0) {
+                upstream.accept(new Upstream(g.start(), g.duration(), down, g.emitter(), g.upstreamHost(), roles.of(g) == Role.GATEWAY));
+            }
+        }
+        // sidecars older than any that a pending or later upstream hop could pair with
+        long oldest = pending.isEmpty() ? time : Math.min(time, pending.peek().start());
+        while (!sidecars.isEmpty() && sidecars.peek().start() < oldest - window) {
+            EnvoyHop s = sidecars.poll();
+            ArrayDeque<EnvoyHop> same = sidecarsByAddress.get(s.upstreamLocal());
+            same.remove(s);
+            if (same.isEmpty()) {
+                sidecarsByAddress.remove(s.upstreamLocal());
+            }
+        }
+    }
+
+    private void addressPair(EnvoyHop s, EnvoyHop g, long dt) {
+        dtByGateway.computeIfAbsent(g.emitter(), k -> new HashMap<>()).merge(dt, 1, Integer::sum);
+        downOverheadByGateway.computeIfAbsent(g.emitter(), k -> new HashMap<>()).merge(g.down() - s.down(), 1, Integer::sum);
+        upOverheadByGateway.computeIfAbsent(g.emitter(), k -> new HashMap<>()).merge(g.up() - s.up(), 1, Integer::sum);
+        List<long[]> pairs = sidecarPairs.computeIfAbsent(s.source(), k -> new ArrayList<>());
+        if (pairs.size() < SOURCE_PAIRS) {
+            pairs.add(new long[]{g.emitter(), dt});
+        }
+        if (s.downstreamLocal() != 0 && s.downstreamLocal() == g.upstreamHost()) {
+            forwarded.add(g.upstreamHost());
+        }
+    }
+
+    /** Each gateway's skew (median of its address pairs' start differences), from {@link #SKEW_PAIRS} pairs. */
+    Map<Integer, Long> skews() {
+        Map<Integer, Long> skews = new HashMap<>();
+        dtByGateway.forEach((emitter, counts) -> {
+            long n = counts.values().stream().mapToLong(Integer::longValue).sum();
+            if (n >= SKEW_PAIRS) {
+                skews.put(emitter, Histograms.median(counts));
+            }
+        });
+        return skews;
+    }
+
+    /** How far a gateway's address pairs still start apart once its skew is removed: twice their median distance, at least 2 ms. */
+    Map<Integer, Double> spreads(Map<Integer, Long> skews) {
+        Map<Integer, Double> spreads = new HashMap<>();
+        dtByGateway.forEach((emitter, counts) -> {
+            long skew = skews.getOrDefault(emitter, 0L);
+            Map<Long, Integer> distances = new HashMap<>();
+            counts.forEach((dt, n) -> {
+                if (Math.abs(dt - skew) <= 1000) {
+                    distances.merge(Math.abs(dt - skew), n, Integer::sum);
+                }
+            });
+            if (!distances.isEmpty()) {
+                spreads.put(emitter, Math.max(2.0, 2 * Histograms.median(distances)));
+            }
+        });
+        return spreads;
+    }
+
+    /** A sidecar source's clock against the gateways' (median, gateway skews removed). */
+    Map<Integer, Long> sidecarOffsets(Map<Integer, Long> skews) {
+        Map<Integer, Long> offsets = new HashMap<>();
+        sidecarPairs.forEach((source, pairs) -> {
+            Map<Long, Integer> counts = new HashMap<>();
+            for (long[] p : pairs) {
+                counts.merge(-(p[1] - skews.getOrDefault((int) p[0], 0L)), 1, Integer::sum);
+            }
+            offsets.put(source, Histograms.median(counts));
+        });
+        return offsets;
+    }
+}

@@ -1,0 +1,207 @@
+package dev.egresslog.correlator.engine;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Learning, part 2: the Squid clocks. Reads the upstream hops (from {@link MeshLearner}, in start
+ * order) and the Squid lines (in their own start order); finds the certain pairs: a byte count
+ * that occurs at most twice among the hops and at most twice in the Squid source within the
+ * largest offset searched for, equal (or 39 less on Squid before 3.5.26), with durations that
+ * agree. A source with fewer than 20 of them (a poller behind it, say) takes pairs of any byte
+ * count whose durations agree closely, from a sample of its lines: the true offset still stands
+ * out as the densest difference. Holds the lines of twice that largest offset only, and at most
+ * {@link #PAIRS_PER_MINUTE} pairs a source and minute.
+ *
+ * <p>{@link #finish} fits each source's {@link ClockModel} (gateway skews removed first), and
+ * learns from the pairs near it the source's join window and spread, the proxy addresses it
+ * serves, and the client address Squid sees for each emitter (after SNAT: its node's).
+ */
+final class SquidLearner {
+    static final int WEAK_PAIRS = 20;
+    static final int WEAK_LINES = 2_000;
+    static final int WEAK_SAMPLE = 16;
+    static final int WEAK_CANDIDATES = 20;
+    static final int PAIRS_PER_MINUTE = 100;
+    static final long MIN_WINDOW_MS = 200;
+    static final double MIN_SPREAD_MS = 2;
+
+    private final long maxSkew;
+    private final Iterator<SquidHop> squid;
+    private final ArrayDeque<MeshLearner.Upstream> hops = new ArrayDeque<>();
+    private final Map<Long, ArrayDeque<MeshLearner.Upstream>> hopsByDown = new HashMap<>();
+    /** Squid lines read, in start order: those not yet looked at, and those around them (for their rarity). */
+    private final ArrayDeque<SquidHop> lines = new ArrayDeque<>();
+    private final ArrayDeque<SquidHop> unread = new ArrayDeque<>();
+    private final Map<Long, Integer> linesPerBytes = new HashMap<>();
+    private SquidHop next;
+    private long hopFrontier = Long.MIN_VALUE;
+
+    /** Per source: pairs {squid start, delta, gateway emitter or -1, proxy, client, emitter}. */
+    private final Map<Integer, List<long[]>> strong = new HashMap<>();
+    private final Map<Integer, List<long[]>> weak = new HashMap<>();
+    private final Map<Long, Integer> perMinute = new HashMap<>();
+    private final Map<Integer, Integer> weakLines = new HashMap<>();
+
+    final Map<Integer, ClockModel> models = new HashMap<>();
+    final Map<Integer, Long> windowMs = new HashMap<>();
+    final Map<Integer, Double> spreadMs = new HashMap<>();
+    final Map<Integer, Map<Long, Integer>> proxies = new HashMap<>();
+    final Map<Integer, Set<Long>> clientsByEmitter = new HashMap<>();
+
+    SquidLearner(long maxSkewMs, Iterator<SquidHop> squid) {
+        this.maxSkew = maxSkewMs;
+        this.squid = squid;
+        this.next = squid.hasNext() ? squid.next() : null;
+    }
+
+    /** The next upstream hop, in start order. */
+    void accept(MeshLearner.Upstream hop) {
+        hops.add(hop);
+        hopsByDown.computeIfAbsent(hop.down(), k -> new ArrayDeque<>()).add(hop);
+        hopFrontier = hop.start();
+        advance(hopFrontier);
+    }
+
+    /** Reads Squid lines up to {@code frontier} and looks at those whose surroundings are all read. */
+    private void advance(long frontier) {
+        while (next != null && next.start() <= frontier) {
+            lines.add(next);
+            unread.add(next);
+            linesPerBytes.merge(key(next.source(), next.bytes()), 1, Integer::sum);
+            next = squid.hasNext() ? squid.next() : null;
+        }
+        while (!unread.isEmpty() && unread.peek().start() + maxSkew < frontier) {
+            look(unread.poll());
+        }
+        long oldest = unread.isEmpty() ? frontier - maxSkew : unread.peek().start();
+        while (!lines.isEmpty() && lines.peek().start() < oldest - maxSkew) {
+            SquidHop q = lines.poll();
+            linesPerBytes.merge(key(q.source(), q.bytes()), -1, Integer::sum);
+        }
+        while (!hops.isEmpty() && hops.peek().start() < oldest - maxSkew) {
+            MeshLearner.Upstream h = hops.poll();
+            ArrayDeque<MeshLearner.Upstream> same = hopsByDown.get(h.down());
+            same.poll();
+            if (same.isEmpty()) {
+                hopsByDown.remove(h.down());
+            }
+        }
+    }
+
+    /** Every hop is read: the rest of the Squid lines. */
+    void finishReading() {
+        advance(Long.MAX_VALUE - maxSkew - 1);
+    }
+
+    private void look(SquidHop q) {
+        if (q.bytes() <= 39) {
+            return;
+        }
+        boolean rare = linesPerBytes.getOrDefault(key(q.source(), q.bytes()), 0) <= 2;
+        if (rare) {
+            for (long b : new long[]{q.bytes(), q.bytes() + 39}) {
+                ArrayDeque<MeshLearner.Upstream> same = hopsByDown.get(b);
+                if (same == null || same.size() > 2) {
+                    continue;
+                }
+                for (MeshLearner.Upstream e : same) {
+                    if (Math.abs(q.start() - e.start()) <= maxSkew && Math.abs(e.duration() - q.elapsed()) <= 50 + e.duration() / 50) {
+                        long minute = Math.floorDiv(q.start(), 60_000L) * 65_537 + q.source();
+                        if (perMinute.merge(minute, 1, Integer::sum) <= PAIRS_PER_MINUTE) {
+                            strong.computeIfAbsent(q.source(), k -> new ArrayList<>()).add(pair(q, e));
+                        }
+                    }
+                }
+            }
+        }
+        if (Math.floorMod(mix(q.id()), WEAK_SAMPLE) == 0 && weakLines.merge(q.source(), 1, Integer::sum) <= WEAK_LINES) {
+            int found = 0;
+            for (long b : new long[]{q.bytes(), q.bytes() + 39}) {
+                ArrayDeque<MeshLearner.Upstream> same = hopsByDown.get(b);
+                if (same == null) {
+                    continue;
+                }
+                for (MeshLearner.Upstream e : same) {
+                    if (found < WEAK_CANDIDATES && Math.abs(q.start() - e.start()) <= maxSkew
+                            && Math.abs(e.duration() - q.elapsed()) <= 10) {
+                        weak.computeIfAbsent(q.source(), k -> new ArrayList<>()).add(pair(q, e));
+                        found++;
+                    }
+                }
+            }
+        }
+    }
+
+    private static long[] pair(SquidHop q, MeshLearner.Upstream e) {
+        return new long[]{q.start(), q.start() - e.start(), e.gateway() ? e.emitter() : -1, e.proxy(), q.clientIp(), e.emitter()};
+    }
+
+    /** Fits each source's clock, gateway skews removed from the hops' starts first. */
+    void finish(Map<Integer, Long> gatewaySkews, long proxyWindowMs) {
+        Set<Integer> sources = new HashSet<>(strong.keySet());
+        sources.addAll(weak.keySet());
+        for (int source : sources) {
+            List<long[]> pairs = strong.getOrDefault(source, List.of());
+            if (pairs.size() < WEAK_PAIRS) {
+                pairs = new ArrayList<>(pairs);
+                pairs.addAll(weak.getOrDefault(source, List.of()));
+            }
+            if (pairs.isEmpty()) {
+                continue;
+            }
+            int n = pairs.size();
+            long[] time = new long[n];
+            long[] delta = new long[n];
+            for (int i = 0; i < n; i++) {
+                long[] p = pairs.get(i);
+                time[i] = p[0];
+                // the hop's start on the sidecars' clock: its gateway's skew removed
+                delta[i] = p[1] + (p[2] >= 0 ? gatewaySkews.getOrDefault((int) p[2], 0L) : 0L);
+            }
+            ClockModel model = ClockModel.fit(time, delta, n);
+            models.put(source, model);
+            Map<Long, Integer> residuals = new HashMap<>();
+            List<Long> all = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                long residual = Math.abs(delta[i] - model.at(time[i]));
+                if (residual <= 2000) {
+                    residuals.merge(residual, 1, Integer::sum);
+                    all.add(residual);
+                }
+                if (residual <= 500) {
+                    long[] p = pairs.get(i);
+                    proxies.computeIfAbsent(source, k -> new HashMap<>()).merge(p[3], 1, Integer::sum);
+                    if (p[4] != 0) {
+                        clientsByEmitter.computeIfAbsent((int) p[5], k -> new HashSet<>()).add(p[4]);
+                    }
+                }
+            }
+            if (!all.isEmpty()) {
+                double p99 = Histograms.quantile(all, 0.99);
+                windowMs.put(source, Math.min(proxyWindowMs, Math.max(MIN_WINDOW_MS, Math.round(3 * p99))));
+                // robust: twice the median distance (a stray certain pair is far off and would widen a percentile)
+                spreadMs.put(source, Math.max(MIN_SPREAD_MS, 2 * Histograms.median(residuals)));
+            }
+        }
+    }
+
+    /** A well-mixed hash of a line id: the sample does not follow the line order. */
+    static long mix(long x) {
+        x ^= x >>> 33;
+        x *= 0xff51afd7ed558ccdL;
+        x ^= x >>> 33;
+        x *= 0xc4ceb9fe1a85ec53L;
+        return x ^ (x >>> 33);
+    }
+
+    private static long key(int source, long bytes) {
+        return bytes * 65_537 + source;
+    }
+}

@@ -1,0 +1,19 @@
+package dev.egresslog.correlator.engine;
+
+/** A Squid line while the join holds it: the line, its start on the mesh's clock, and its join. */
+final class SquidLine {
+    final SquidHop hop;
+    /** Start on the mesh's clock. */
+    final long start;
+    /** The offset removed (squid - mesh), and whether it was learned rather than assumed. */
+    final long offset;
+    final boolean offsetKnown;
+    EnvoyLine upstream;
+
+    SquidLine(SquidHop hop, long offset, boolean offsetKnown) {
+        this.hop = hop;
+        this.offset = offset;
+        this.offsetKnown = offsetKnown;
+        this.start = hop.start() - offset;
+    }
+}
