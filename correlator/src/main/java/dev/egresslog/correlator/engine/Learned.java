@@ -17,6 +17,7 @@ import java.util.Set;
  * @param squidWindowMs    per Squid source, how far apart its pairs may start, clock corrected
  * @param squidSpreadMs    per Squid source, how far its certain pairs still start apart
  * @param squidProxies     per Squid source, proxy address keys and the certain pairs through each
+ * @param allowedProxies   per Squid source, the proxy addresses its lines may join through
  * @param clientsByEmitter per emitter, the client addresses Squid sees for it
  * @param proxies          addresses known to be proxies: where apps' connections were forwarded, where certain pairs went, the user's
  * @param gatewayListeners the addresses gateways listen on
@@ -27,7 +28,7 @@ import java.util.Set;
 record Learned(Map<Integer, Long> gatewaySkewMs, Map<Integer, Double> gatewaySpreadMs, Map<Integer, Long> downOverhead,
                Map<Integer, Long> upOverhead, Map<Integer, Long> sidecarOffsetMs, Map<Integer, ClockModel> squidClocks,
                Map<Integer, Long> squidWindowMs, Map<Integer, Double> squidSpreadMs, Map<Integer, Map<Long, Integer>> squidProxies,
-               Map<Integer, Set<Long>> clientsByEmitter, Set<Long> proxies, Set<Long> gatewayListeners,
+               Map<Integer, Set<Long>> allowedProxies, Map<Integer, Set<Long>> clientsByEmitter, Set<Long> proxies, Set<Long> gatewayListeners,
                Set<Long> sidecarIps, Map<Integer, Role> roleOfSource, Set<Integer> mixedSources) {
 
     static Learned from(MeshLearner mesh, SquidLearner squid, JoinSettings settings) {
@@ -44,21 +45,25 @@ record Learned(Map<Integer, Long> gatewaySkewMs, Map<Integer, Double> gatewaySpr
         Map<Integer, Role> roles = new HashMap<>(mesh.roleOfSource);
         mesh.mixedSources.forEach(roles::remove);
         return new Learned(skews, mesh.spreads(skews), down, up, mesh.sidecarOffsets(skews), squid.models, squid.windowMs,
-                squid.spreadMs, squid.proxies, squid.clientsByEmitter, proxies, mesh.gatewayListeners, mesh.sidecarIps, roles, mesh.mixedSources);
+                squid.spreadMs, squid.proxies, allowed(squid.proxies), squid.clientsByEmitter, proxies, mesh.gatewayListeners, mesh.sidecarIps, roles, mesh.mixedSources);
     }
 
     /** The proxy addresses a source's certain pairs went through, each with at least a tenth of the commonest one's pairs; null when none. */
     Set<Long> allowedProxies(int source) {
-        Map<Long, Integer> counts = squidProxies.get(source);
-        if (counts == null) {
-            return null;
-        }
-        int max = counts.values().stream().mapToInt(Integer::intValue).max().orElse(0);
-        Set<Long> allowed = new HashSet<>();
-        counts.forEach((addr, n) -> {
-            if (n * 10 >= max) {
-                allowed.add(addr);
-            }
+        return allowedProxies.get(source);
+    }
+
+    private static Map<Integer, Set<Long>> allowed(Map<Integer, Map<Long, Integer>> squidProxies) {
+        Map<Integer, Set<Long>> allowed = new HashMap<>();
+        squidProxies.forEach((source, counts) -> {
+            int max = counts.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+            Set<Long> addresses = new HashSet<>();
+            counts.forEach((addr, n) -> {
+                if (n * 10 >= max) {
+                    addresses.add(addr);
+                }
+            });
+            allowed.put(source, addresses);
         });
         return allowed;
     }

@@ -113,7 +113,7 @@ final class SquidLearner {
                 }
                 for (MeshLearner.Upstream e : same) {
                     if (Math.abs(q.start() - e.start()) <= maxSkew && Math.abs(e.duration() - q.elapsed()) <= 50 + e.duration() / 50) {
-                        long minute = Math.floorDiv(q.start(), 60_000L) * 65_537 + q.source();
+                        long minute = mix(Math.floorDiv(q.start(), 60_000L) * 65_537 + q.source());
                         if (perMinute.merge(minute, 1, Integer::sum) <= PAIRS_PER_MINUTE) {
                             strong.computeIfAbsent(q.source(), k -> new ArrayList<>()).add(pair(q, e));
                         }
@@ -201,7 +201,8 @@ final class SquidLearner {
         return x ^ (x >>> 33);
     }
 
+    /** One key for a source and a byte count, well mixed: HashMap buckets by the low bits of a Long's hash. */
     private static long key(int source, long bytes) {
-        return bytes * 65_537 + source;
+        return mix(bytes * 65_537 + source);
     }
 }

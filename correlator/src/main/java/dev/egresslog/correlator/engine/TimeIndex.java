@@ -1,58 +1,49 @@
 package dev.egresslog.correlator.engine;
 
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.function.IntConsumer;
 
 /**
  * Items by a key (an address, a byte count) and, within a key, by time: the items of one key
- * within a time range are found in O(log n). Built once; read-only after.
+ * within a time range are found in O(log n). Entries must be added in time order (the join holds
+ * its lines sorted by start); built once, read-only after. Keys are grouped by a 32-bit hash
+ * with a primitive sort: no boxing, and a collision only costs a comparison.
  */
 final class TimeIndex {
-    private final int[] items;
+    private final long[] order;
+    private final long[] keys;
     private final long[] times;
-    private final Map<Long, int[]> ranges = new HashMap<>();
+    private final int[] items;
 
-    /** An index of {@code count} entries: entry i is item {@code item[i]} under {@code key[i]} at {@code time[i]}. */
-    TimeIndex(long[] key, int[] item, long[] time, int count) {
-        Integer[] order = new Integer[count];
+    private TimeIndex(long[] key, int[] item, long[] time, int count) {
+        order = new long[count];
         for (int i = 0; i < count; i++) {
-            order[i] = i;
+            order[i] = ((long) hash(key[i]) << 32) | i;
         }
-        Arrays.sort(order, (a, b) -> {
-            int c = Long.compare(key[a], key[b]);
-            if (c != 0) {
-                return c;
-            }
-            c = Long.compare(time[a], time[b]);
-            return c != 0 ? c : Integer.compare(item[a], item[b]);
-        });
-        items = new int[count];
+        // by hash, then by entry (time) order
+        Arrays.sort(order);
+        keys = new long[count];
         times = new long[count];
-        int from = 0;
+        items = new int[count];
         for (int i = 0; i < count; i++) {
-            int o = order[i];
-            items[i] = item[o];
-            times[i] = time[o];
-            if (i > 0 && key[o] != key[order[i - 1]]) {
-                ranges.put(key[order[i - 1]], new int[]{from, i});
-                from = i;
-            }
-        }
-        if (count > 0) {
-            ranges.put(key[order[count - 1]], new int[]{from, count});
+            int e = (int) order[i];
+            keys[i] = key[e];
+            times[i] = time[e];
+            items[i] = item[e];
+            order[i] >>= 32;
         }
     }
 
-    /** Calls {@code visit} with each item under {@code key} whose time is within [from, to]. */
-    void forEach(long key, long from, long to, java.util.function.IntConsumer visit) {
-        int[] range = ranges.get(key);
-        if (range == null) {
-            return;
-        }
-        int lo = range[0];
-        int hi = range[1];
-        // first entry with time >= from
+    private static int hash(long key) {
+        return (int) (SquidLearner.mix(key) >>> 32);
+    }
+
+    /** Calls {@code visit} with each item under {@code key} whose time is within [from, to], in time order. */
+    void forEach(long key, long from, long to, IntConsumer visit) {
+        long h = hash(key);
+        int lo = lowerBound(order, 0, order.length, h);
+        int hi = lowerBound(order, lo, order.length, h + 1);
+        // within one hash, entries are in time order: the first one at or after from
         int a = lo;
         int b = hi;
         while (a < b) {
@@ -64,14 +55,22 @@ final class TimeIndex {
             }
         }
         for (int i = a; i < hi && times[i] <= to; i++) {
-            visit.accept(items[i]);
+            if (keys[i] == key) {
+                visit.accept(items[i]);
+            }
         }
     }
 
-    /** How many items are under {@code key}. */
-    int count(long key) {
-        int[] range = ranges.get(key);
-        return range == null ? 0 : range[1] - range[0];
+    private static int lowerBound(long[] a, int from, int to, long x) {
+        while (from < to) {
+            int mid = (from + to) >>> 1;
+            if (a[mid] < x) {
+                from = mid + 1;
+            } else {
+                to = mid;
+            }
+        }
+        return from;
     }
 
     /** Growable lists of entries, to build an index from. */
@@ -81,7 +80,11 @@ final class TimeIndex {
         private long[] time = new long[64];
         private int count;
 
+        /** Adds item {@code i} under key {@code k} at time {@code t}: no earlier than the last one added. */
         void add(long k, int i, long t) {
+            if (count > 0 && t < time[count - 1]) {
+                throw new IllegalArgumentException("entries must come in time order");
+            }
             if (count == key.length) {
                 key = Arrays.copyOf(key, count * 2);
                 item = Arrays.copyOf(item, count * 2);
