@@ -194,7 +194,14 @@ public final class Engine {
                     continue;
                 }
                 long start = role == Role.GATEWAY ? h.start() - learned.gatewaySkewMs().getOrDefault(h.emitter(), 0L) : h.start();
-                lines.add(new EnvoyLine(h, role, start));
+                EnvoyLine line = new EnvoyLine(h, role, start);
+                // what the client received: the gateway's count less its own overhead (Istio's peer
+                // metadata), until its sidecar's line says exactly
+                long overhead = learned.downOverhead().getOrDefault(h.emitter(), 0L);
+                if (role == Role.GATEWAY && h.down() > overhead && overhead > 0) {
+                    line.down = h.down() - overhead;
+                }
+                lines.add(line);
             }
             while (nextSquid != null && nextSquid.start() - maxSquidAhead < horizon) {
                 SquidHop q = nextSquid;

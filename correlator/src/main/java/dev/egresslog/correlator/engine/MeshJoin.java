@@ -18,7 +18,7 @@ final class MeshJoin {
     static final long SNAT_WINDOW_MS = 1_000;
     /** What an exact match of the bytes from the client (overhead removed) adds to a SNAT pair's weight. */
     static final double UP_MATCH_WEIGHT = 0.5;
-    static final double TIME_WEIGHT = 0.5;
+    static final double TIME_WEIGHT = 1.0;
 
     private MeshJoin() {
     }
