@@ -9,6 +9,7 @@ import dev.egresslog.correlator.engine.Link;
 import dev.egresslog.correlator.engine.Role;
 import dev.egresslog.correlator.engine.Roles;
 import dev.egresslog.correlator.engine.SquidHop;
+import dev.egresslog.correlator.engine.Status;
 import dev.egresslog.correlator.engine.Tunnel;
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
@@ -22,6 +23,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -151,18 +153,19 @@ public final class Correlation {
                 (System.nanoTime() - t0) / 1e9));
         createRowsTable();
         Set<Long> proxyKeys = new HashSet<>();
-        try (DuckDBAppender a = ((DuckDBConnection) connection).createAppender("egresslog_work", "main", "engine_rows")) {
+        readingNanos = 0;
+        long engineStart = System.nanoTime();
+        try (RowWriter rows = new RowWriter((DuckDBConnection) connection, "egresslog_work", "engine_rows", Correlation::appendRow)) {
             engineResult = Engine.correlate(() -> envoyLines(), () -> squidLines(), roles, settings, t -> {
-                try {
-                    appendRow(a, t);
-                } catch (SQLException e) {
-                    throw new UncheckedSqlException(e);
-                }
+                rows.accept(t);
                 proxyKeys.add(t.proxyAddress());
             }, progress);
         } catch (UncheckedSqlException e) {
             throw e.cause;
         }
+        double total = (System.nanoTime() - engineStart) / 1e9;
+        progress.accept(String.format("correlating (%.1f s: the engine %.1f s on one core, reading its lines from the database %.1f s)",
+                total, total - readingNanos / 1e9, readingNanos / 1e9));
         stage("building tunnels", () -> tunnels(proxyKeys));
         if (window == null) {
             replace();
@@ -376,6 +379,8 @@ public final class Correlation {
     }
 
     private final Map<Long, Integer> emitters = new HashMap<>();
+    /** Time spent reading the staged lines back, which the engine's own time excludes. */
+    private long readingNanos;
 
     /** Rows a page of the staged lines holds: the engine's reading costs this much heap at most. */
     static final long PAGE_ROWS = 50_000;
@@ -427,6 +432,7 @@ public final class Correlation {
             }
             page.clear();
             at = 0;
+            long t0 = System.nanoTime();
             try (Statement st = connection.createStatement();
                  ResultSet rs = st.executeQuery("SELECT * FROM " + table + " WHERE rowid >= " + next + " AND rowid < "
                          + (next + PAGE_ROWS) + " ORDER BY rowid")) {
@@ -436,6 +442,7 @@ public final class Correlation {
             } catch (SQLException e) {
                 throw new UncheckedSqlException(e);
             }
+            readingNanos += System.nanoTime() - t0;
             next += PAGE_ROWS;
             done = page.size() < PAGE_ROWS;
             return !page.isEmpty();
@@ -608,9 +615,9 @@ public final class Correlation {
         exec("""
                 CREATE OR REPLACE TABLE engine_rows (
                     s_src INTEGER, s_line BIGINT, g_src INTEGER, g_line BIGINT, q_src INTEGER, q_line BIGINT,
-                    status VARCHAR, score DOUBLE,
-                    mesh_key VARCHAR, mesh_score DOUBLE, mesh_dt BIGINT, mesh_db BIGINT, mesh_dd BIGINT,
-                    proxy_key VARCHAR, proxy_score DOUBLE, proxy_dt BIGINT, proxy_db BIGINT, proxy_dd BIGINT,
+                    status TINYINT, score DOUBLE,
+                    mesh_key TINYINT, mesh_score DOUBLE, mesh_dt BIGINT, mesh_db BIGINT, mesh_dd BIGINT,
+                    proxy_key TINYINT, proxy_score DOUBLE, proxy_dt BIGINT, proxy_db BIGINT, proxy_dd BIGINT,
                     start_ms BIGINT, duration_ms BIGINT, squid_offset_ms BIGINT, offset_known BOOLEAN, proxy_address BIGINT)""");
     }
 
@@ -619,7 +626,8 @@ public final class Correlation {
         line(a, t.sidecar());
         line(a, t.gateway());
         line(a, t.squid());
-        a.append(t.status().label());
+        // codes, not text: the Appender pays a JNI call for every string longer than 12 bytes
+        a.append((byte) t.status().ordinal());
         nullable(a, t.score());
         link(a, t.meshLink());
         link(a, t.proxyLink());
@@ -751,7 +759,7 @@ public final class Correlation {
                 a.appendNull();
             }
         } else {
-            a.append(l.key());
+            a.append((byte) LINK_KEYS.indexOf(l.key()));
             a.append(l.score());
             a.append(l.startDeltaMs());
             a.append(l.bytesDelta());
@@ -759,12 +767,15 @@ public final class Correlation {
         }
     }
 
+    /** What can join two hops, as {@link Link#key()} says. */
+    static final List<String> LINK_KEYS = List.of("address", "bytes", "client-port", "time+bytes+client", "time+bytes");
+
     /** The row of each tunnel: the engine's joins and status, the columns of its lines. */
     private static final String ROW = """
             SELECT
               substr(md5(concat_ws('|', coalesce(r.s_src::BIGINT * %4$s + r.s_line, 0), coalesce(r.g_src::BIGINT * %4$s + r.g_line, 0),
                                         coalesce(r.q_src::BIGINT * %4$s + r.q_line, 0))), 1, 16) AS tunnel_id,
-              r.status,
+              %5$s[r.status + 1] AS status,
               r.score,
               r.g_src IS NOT NULL AS via_gateway,
               coalesce(s.downstream_remote_address, g.downstream_remote_address, q.client_ip) AS client_address,
@@ -798,9 +809,9 @@ public final class Correlation {
               s.source AS sidecar_file, s.line AS sidecar_line, s.source_id AS sidecar_source_id,
               g.source AS gateway_file, g.line AS gateway_line, g.source_id AS gateway_source_id,
               q.source AS squid_file, q.line AS squid_line, q.source_id AS squid_source_id,
-              r.mesh_key AS mesh_link_key, r.mesh_score AS mesh_link_score, r.mesh_dt AS mesh_start_delta_ms,
+              %6$s[r.mesh_key + 1] AS mesh_link_key, r.mesh_score AS mesh_link_score, r.mesh_dt AS mesh_start_delta_ms,
               r.mesh_db AS mesh_bytes_delta, r.mesh_dd AS mesh_duration_delta_ms,
-              r.proxy_key AS proxy_link_key, r.proxy_score AS proxy_link_score, r.proxy_dt AS proxy_start_delta_ms,
+              %6$s[r.proxy_key + 1] AS proxy_link_key, r.proxy_score AS proxy_link_score, r.proxy_dt AS proxy_start_delta_ms,
               r.proxy_db AS proxy_bytes_delta, r.proxy_dd AS proxy_duration_delta_ms,
               -- false while a stream may still change the row (a hop may yet arrive)
               %1$s AS final
@@ -809,7 +820,13 @@ public final class Correlation {
             LEFT JOIN %2$s g ON g.source_id = r.g_src AND g.line = r.g_line
             LEFT JOIN %3$s q ON q.source_id = r.q_src AND q.line = r.q_line
             LEFT JOIN proxy_names p ON p.k = r.proxy_address
-            """.replace("%4$s", HID);
+            """.replace("%4$s", HID).replace("%5$s", sqlList(Arrays.stream(Status.values()).map(Status::label).toList()))
+            .replace("%6$s", sqlList(LINK_KEYS));
+
+
+    private static String sqlList(List<String> values) {
+        return values.stream().map(Correlation::literal).collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+    }
 
     /** Lines on an egress path in no row after the last run: 0 unless a join rule drops lines. */
     private long linesInNoRow;

@@ -1,7 +1,6 @@
 package dev.egresslog.correlator.engine;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -118,16 +117,23 @@ final class ProxyJoin {
         final List<Link> links = new ArrayList<>();
         /** The last hop considered and the Squid lines it already has a candidate with (a pair may be found by several keys). */
         int lastHop = -1;
-        final Set<Integer> seen = new HashSet<>();
+        int[] seen = new int[16];
+        int seenCount;
 
         void consider(int e, int q) {
             if (e != lastHop) {
                 lastHop = e;
-                seen.clear();
+                seenCount = 0;
             }
-            if (!seen.add(q)) {
-                return;
+            for (int i = 0; i < seenCount; i++) {
+                if (seen[i] == q) {
+                    return;
+                }
             }
+            if (seenCount == seen.length) {
+                seen = java.util.Arrays.copyOf(seen, seenCount * 2);
+            }
+            seen[seenCount++] = q;
             Link l = score(hops.get(e), squid.get(q));
             // a pair that could not be kept must not displace one that could
             if (l != null && l.score() >= MIN_SCORE) {

@@ -28,25 +28,32 @@ final class SquidLearner {
     static final int WEAK_LINES = 2_000;
     static final int WEAK_SAMPLE = 16;
     static final int WEAK_CANDIDATES = 20;
+    /** Hops of one byte count a sampled line looks through at most. */
+    static final int WEAK_SCAN = 2_000;
     static final int PAIRS_PER_MINUTE = 100;
     static final long MIN_WINDOW_MS = 200;
     static final double MIN_SPREAD_MS = 2;
 
     private final long maxSkew;
     private final Iterator<SquidHop> squid;
-    private final ArrayDeque<MeshLearner.Upstream> hops = new ArrayDeque<>();
-    private final Map<Long, ArrayDeque<MeshLearner.Upstream>> hopsByDown = new HashMap<>();
+    /** The hops within reach: a ring of numbered hops, each pointing back to the previous one with its byte count. */
+    private MeshLearner.Upstream[] ring = new MeshLearner.Upstream[1 << 12];
+    private int[] previousSame = new int[1 << 12];
+    private int oldestHop;
+    private int nextHop;
+    private final LongIntMap hopsPerDown = new LongIntMap();
+    private final LongIntMap lastHopOfDown = new LongIntMap();
     /** Squid lines read, in start order: those not yet looked at, and those around them (for their rarity). */
     private final ArrayDeque<SquidHop> lines = new ArrayDeque<>();
     private final ArrayDeque<SquidHop> unread = new ArrayDeque<>();
-    private final Map<Long, Integer> linesPerBytes = new HashMap<>();
+    private final LongIntMap linesPerBytes = new LongIntMap();
     private SquidHop next;
     private long hopFrontier = Long.MIN_VALUE;
 
     /** Per source: pairs {squid start, delta, gateway emitter or -1, proxy, client, emitter}. */
     private final Map<Integer, List<long[]>> strong = new HashMap<>();
     private final Map<Integer, List<long[]>> weak = new HashMap<>();
-    private final Map<Long, Integer> perMinute = new HashMap<>();
+    private final LongIntMap perMinute = new LongIntMap();
     private final Map<Integer, Integer> weakLines = new HashMap<>();
 
     final Map<Integer, ClockModel> models = new HashMap<>();
@@ -63,10 +70,39 @@ final class SquidLearner {
 
     /** The next upstream hop, in start order. */
     void accept(MeshLearner.Upstream hop) {
-        hops.add(hop);
-        hopsByDown.computeIfAbsent(hop.down(), k -> new ArrayDeque<>()).add(hop);
+        if (nextHop - oldestHop == ring.length) {
+            grow();
+        }
+        int mask = ring.length - 1;
+        ring[nextHop & mask] = hop;
+        previousSame[nextHop & mask] = lastHopOfDown.get(hop.down(), -1);
+        lastHopOfDown.put(hop.down(), nextHop);
+        hopsPerDown.add(hop.down(), 1);
+        nextHop++;
         hopFrontier = hop.start();
         advance(hopFrontier);
+    }
+
+    private void grow() {
+        int n = ring.length * 2;
+        MeshLearner.Upstream[] r = new MeshLearner.Upstream[n];
+        int[] p = new int[n];
+        for (int c = oldestHop; c < nextHop; c++) {
+            r[c & (n - 1)] = ring[c & (ring.length - 1)];
+            p[c & (n - 1)] = previousSame[c & (ring.length - 1)];
+        }
+        ring = r;
+        previousSame = p;
+    }
+
+    /** The hops within reach with byte count {@code down}, newest first, at most {@code limit}. */
+    private void forEachHop(long down, int limit, java.util.function.Consumer<MeshLearner.Upstream> visit) {
+        int mask = ring.length - 1;
+        int seen = 0;
+        for (int c = lastHopOfDown.get(down, -1); c >= oldestHop && seen < limit; c = previousSame[c & mask]) {
+            visit.accept(ring[c & mask]);
+            seen++;
+        }
     }
 
     /** Reads Squid lines up to {@code frontier} and looks at those whose surroundings are all read. */
@@ -74,7 +110,7 @@ final class SquidLearner {
         while (next != null && next.start() <= frontier) {
             lines.add(next);
             unread.add(next);
-            linesPerBytes.merge(key(next.source(), next.bytes()), 1, Integer::sum);
+            linesPerBytes.add(key(next.source(), next.bytes()), 1);
             next = squid.hasNext() ? squid.next() : null;
         }
         while (!unread.isEmpty() && unread.peek().start() + maxSkew < frontier) {
@@ -83,15 +119,16 @@ final class SquidLearner {
         long oldest = unread.isEmpty() ? frontier - maxSkew : unread.peek().start();
         while (!lines.isEmpty() && lines.peek().start() < oldest - maxSkew) {
             SquidHop q = lines.poll();
-            linesPerBytes.merge(key(q.source(), q.bytes()), -1, Integer::sum);
+            linesPerBytes.add(key(q.source(), q.bytes()), -1);
         }
-        while (!hops.isEmpty() && hops.peek().start() < oldest - maxSkew) {
-            MeshLearner.Upstream h = hops.poll();
-            ArrayDeque<MeshLearner.Upstream> same = hopsByDown.get(h.down());
-            same.poll();
-            if (same.isEmpty()) {
-                hopsByDown.remove(h.down());
+        int mask = ring.length - 1;
+        while (oldestHop < nextHop && ring[oldestHop & mask].start() < oldest - maxSkew) {
+            MeshLearner.Upstream h = ring[oldestHop & mask];
+            ring[oldestHop & mask] = null;
+            if (hopsPerDown.add(h.down(), -1) == 0) {
+                lastHopOfDown.remove(h.down());
             }
+            oldestHop++;
         }
     }
 
@@ -104,37 +141,32 @@ final class SquidLearner {
         if (q.bytes() <= 39) {
             return;
         }
-        boolean rare = linesPerBytes.getOrDefault(key(q.source(), q.bytes()), 0) <= 2;
+        boolean rare = linesPerBytes.get(key(q.source(), q.bytes()), 0) <= 2;
         if (rare) {
             for (long b : new long[]{q.bytes(), q.bytes() + 39}) {
-                ArrayDeque<MeshLearner.Upstream> same = hopsByDown.get(b);
-                if (same == null || same.size() > 2) {
+                if (hopsPerDown.get(b, 0) > 2) {
                     continue;
                 }
-                for (MeshLearner.Upstream e : same) {
+                forEachHop(b, 2, e -> {
                     if (Math.abs(q.start() - e.start()) <= maxSkew && Math.abs(e.duration() - q.elapsed()) <= 50 + e.duration() / 50) {
-                        long minute = mix(Math.floorDiv(q.start(), 60_000L) * 65_537 + q.source());
-                        if (perMinute.merge(minute, 1, Integer::sum) <= PAIRS_PER_MINUTE) {
+                        long minute = Math.floorDiv(q.start(), 60_000L) * 65_537 + q.source();
+                        if (perMinute.add(minute, 1) <= PAIRS_PER_MINUTE) {
                             strong.computeIfAbsent(q.source(), k -> new ArrayList<>()).add(pair(q, e));
                         }
                     }
-                }
+                });
             }
         }
         if (Math.floorMod(mix(q.id()), WEAK_SAMPLE) == 0 && weakLines.merge(q.source(), 1, Integer::sum) <= WEAK_LINES) {
-            int found = 0;
+            int[] found = {0};
             for (long b : new long[]{q.bytes(), q.bytes() + 39}) {
-                ArrayDeque<MeshLearner.Upstream> same = hopsByDown.get(b);
-                if (same == null) {
-                    continue;
-                }
-                for (MeshLearner.Upstream e : same) {
-                    if (found < WEAK_CANDIDATES && Math.abs(q.start() - e.start()) <= maxSkew
+                forEachHop(b, WEAK_SCAN, e -> {
+                    if (found[0] < WEAK_CANDIDATES && Math.abs(q.start() - e.start()) <= maxSkew
                             && Math.abs(e.duration() - q.elapsed()) <= 10) {
                         weak.computeIfAbsent(q.source(), k -> new ArrayList<>()).add(pair(q, e));
-                        found++;
+                        found[0]++;
                     }
-                }
+                });
             }
         }
     }
@@ -201,8 +233,8 @@ final class SquidLearner {
         return x ^ (x >>> 33);
     }
 
-    /** One key for a source and a byte count, well mixed: HashMap buckets by the low bits of a Long's hash. */
+    /** One key for a source and a byte count. */
     private static long key(int source, long bytes) {
-        return mix(bytes * 65_537 + source);
+        return bytes * 65_537 + source;
     }
 }
