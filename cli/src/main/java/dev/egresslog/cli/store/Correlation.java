@@ -156,7 +156,8 @@ public final class Correlation {
         readingNanos = 0;
         long engineStart = System.nanoTime();
         try (RowWriter rows = new RowWriter((DuckDBConnection) connection, "egresslog_work", "engine_rows", Correlation::appendRow)) {
-            engineResult = Engine.correlate(() -> envoyLines(), () -> squidLines(), roles, settings, t -> {
+            engineResult = Engine.correlate(() -> envoyLines(learningTable("envoy")), () -> squidLines(learningTable("squid")),
+                    () -> envoyLines("envoy_hops"), () -> squidLines("squid_hops"), roles, settings, t -> {
                 rows.accept(t);
                 proxyKeys.add(t.proxyAddress());
             }, progress);
@@ -315,8 +316,8 @@ public final class Correlation {
      * Copies the lines the engine reads, as numbers, into work tables in start order: the engine
      * reads each twice, page by page, and holds no more than its windows. Returns the counts.
      */
-    private long[] stageLines() throws SQLException {
-        String envoy = """
+    private String envoySql(String filter) {
+        return """
                 SELECT e.source_id, e.line, %2$s AS emitter,
                        epoch_ms(e.start_time) AS t0,
                        CASE
@@ -346,11 +347,14 @@ public final class Correlation {
                   AND e.requested_server_name IS NULL
                   AND coalesce(e.cluster_direction, '') NOT LIKE 'inbound%%'
                   AND coalesce(e.upstream_cluster, '') NOT LIKE 'Inbound%%'%1$s
-                """.formatted(windowFilter("e.end_time", "e.source_id::BIGINT * " + HID + " + e.line", 0),
+                """.formatted(filter,
                 key("coalesce(e.pod, s.path)"), CONNECT_FAILURE_FLAGS, key("e.upstream_local_address"), key("e.upstream_local_ip"),
                 key("e.downstream_remote_address"), key("e.downstream_remote_ip"), key("e.downstream_local_address"),
                 key("e.upstream_host"), PROXY_PORTS);
-        String squid = """
+    }
+
+    private String squidSql(String filter) {
+        return """
                 SELECT q.source_id, q.line, epoch_ms(q.end_time) - coalesce(q.elapsed_ms, 0) AS t0, coalesce(q.elapsed_ms, 0) AS elapsed,
                        coalesce(q.bytes, 0) AS bytes, %2$s AS client_ip, coalesce(q.client_port, -1) AS client_port,
                        coalesce(q.result_code LIKE 'TCP_DENIED%%', false) AS denied,
@@ -358,9 +362,26 @@ public final class Correlation {
                        coalesce(q.http_status, 0) AS http_status
                 FROM squid_log q LEFT JOIN sources src USING (source_id)
                 WHERE q.end_time IS NOT NULL%1$s
-                """.formatted(squidWindowFilter(true), key("q.client_ip"));
+                """.formatted(filter, key("q.client_ip"));
+    }
+
+    private long[] stageLines() throws SQLException {
+        String envoy = envoySql(windowFilter("e.end_time", "e.source_id::BIGINT * " + HID + " + e.line", 0));
+        String squid = squidSql(squidWindowFilter(true));
         exec("CREATE OR REPLACE TABLE envoy_hops AS SELECT * FROM (" + envoy + ") ORDER BY t0, source_id, line");
         exec("CREATE OR REPLACE TABLE squid_hops AS SELECT * FROM (" + squid + ") ORDER BY t0, source_id, line");
+        if (window != null) {
+            // a stream pass learns its clocks from the last minutes, its final rows' lines included: a
+            // pass's window alone holds too few certain pairs to place a burst's lines within ms
+            String near = " >= " + epochMs(window.horizonMs() - LEARNING_MS) + lateRanges("e.end_time", LEARNING_MS);
+            exec("CREATE OR REPLACE TABLE envoy_learn AS SELECT * FROM (" + envoySql("\n  AND (e.end_time" + near + ")")
+                    + ") ORDER BY t0, source_id, line");
+            String known = "epoch_ms(q.end_time) - src.clock_offset_ms >= " + (window.horizonMs() - LEARNING_MS);
+            String unknown = "q.end_time >= " + epochMs(window.horizonMs() - LEARNING_MS - options.maxSkewMs());
+            exec("CREATE OR REPLACE TABLE squid_learn AS SELECT * FROM (" + squidSql("\n  AND (CASE WHEN src.clock_offset_ms IS NULL THEN "
+                    + unknown + " ELSE " + known + " END" + lateRanges("q.end_time", LEARNING_MS + options.maxSkewMs()) + ")")
+                    + ") ORDER BY t0, source_id, line");
+        }
         return new long[]{count("SELECT count(*) FROM envoy_hops"), count("SELECT count(*) FROM squid_hops")};
     }
 
@@ -369,7 +390,8 @@ public final class Correlation {
         emitters.clear();
         Roles roles = new Roles();
         try (Statement st = connection.createStatement();
-             ResultSet rs = st.executeQuery("SELECT emitter, hint, bool_or(named_gateway), count(*) FROM envoy_hops GROUP BY ALL ORDER BY ALL")) {
+             ResultSet rs = st.executeQuery("SELECT emitter, hint, bool_or(named_gateway), count(*) FROM " + learningTable("envoy")
+                     + " GROUP BY ALL ORDER BY ALL")) {
             while (rs.next()) {
                 int emitter = emitters.computeIfAbsent(rs.getLong(1), k -> emitters.size());
                 roles.count(emitter, rs.getInt(2), rs.getBoolean(3), rs.getLong(4));
@@ -382,11 +404,19 @@ public final class Correlation {
     /** Time spent reading the staged lines back, which the engine's own time excludes. */
     private long readingNanos;
 
+    /** How far back a stream pass learns its clocks from (data time): the span of a clock model's knots. */
+    static final long LEARNING_MS = 120_000;
+
     /** Rows a page of the staged lines holds: the engine's reading costs this much heap at most. */
     static final long PAGE_ROWS = 50_000;
 
-    private Iterator<EnvoyHop> envoyLines() {
-        return new Paged<>("envoy_hops", rs -> {
+    /** The table a run learns from: a stream pass's wider one, or the lines it joins. */
+    private String learningTable(String kind) {
+        return kind + (window == null ? "_hops" : "_learn");
+    }
+
+    private Iterator<EnvoyHop> envoyLines(String table) {
+        return new Paged<>(table, rs -> {
             int source = rs.getInt(1);
             String forced = rs.getString(7);
             Role role = forced == null ? null : forced.equals("gateway") ? Role.GATEWAY : Role.SIDECAR;
@@ -396,8 +426,8 @@ public final class Correlation {
         });
     }
 
-    private Iterator<SquidHop> squidLines() {
-        return new Paged<>("squid_hops", rs -> {
+    private Iterator<SquidHop> squidLines(String table) {
+        return new Paged<>(table, rs -> {
             int source = rs.getInt(1);
             return new SquidHop(hid(source, rs.getLong(2)), source, rs.getLong(3), rs.getLong(4), rs.getLong(5),
                     rs.getLong(6), rs.getInt(7), rs.getBoolean(8), rs.getBoolean(9), rs.getInt(10));

@@ -58,10 +58,21 @@ public final class Engine {
      */
     public static Result correlate(Supplier<Iterator<EnvoyHop>> envoy, Supplier<Iterator<SquidHop>> squid, Roles roles,
                                    JoinSettings settings, Consumer<Tunnel> rows, Consumer<String> progress) {
+        return correlate(envoy, squid, envoy, squid, roles, settings, rows, progress);
+    }
+
+    /**
+     * As above, learning from other lines than it joins (a stream pass joins its window's lines
+     * and learns its clocks from the last minutes', which hold more certain pairs); {@code roles}
+     * must count the lines learned from.
+     */
+    public static Result correlate(Supplier<Iterator<EnvoyHop>> learnEnvoy, Supplier<Iterator<SquidHop>> learnSquid,
+                                   Supplier<Iterator<EnvoyHop>> envoy, Supplier<Iterator<SquidHop>> squid, Roles roles,
+                                   JoinSettings settings, Consumer<Tunnel> rows, Consumer<String> progress) {
         long t0 = System.nanoTime();
-        SquidLearner squidLearner = new SquidLearner(settings.maxSkewMs(), squid.get());
+        SquidLearner squidLearner = new SquidLearner(settings.maxSkewMs(), learnSquid.get());
         MeshLearner meshLearner = new MeshLearner(roles, settings.meshWindowMs(), settings.proxyAddresses(), squidLearner::accept);
-        meshLearner.read(envoy.get());
+        meshLearner.read(learnEnvoy.get());
         squidLearner.finishReading();
         Learned learned = Learned.from(meshLearner, squidLearner, settings);
         t0 = lap(progress, "learning clocks", t0);
