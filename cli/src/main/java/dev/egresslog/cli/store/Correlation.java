@@ -405,7 +405,7 @@ public final class Correlation {
     private long readingNanos;
 
     /** How far back a stream pass learns its clocks from (data time): the span of a clock model's knots. */
-    static final long LEARNING_MS = 120_000;
+    static final long LEARNING_MS = 20_000;
 
     /** Rows a page of the staged lines holds: the engine's reading costs this much heap at most. */
     static final long PAGE_ROWS = 50_000;

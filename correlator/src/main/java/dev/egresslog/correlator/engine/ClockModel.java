@@ -1,6 +1,8 @@
 package dev.egresslog.correlator.engine;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * A Squid clock against the mesh's: its offset (squid - mesh, ms) at each moment of the Squid's
@@ -47,13 +49,22 @@ public final class ClockModel {
         long[] near = Arrays.stream(d).filter(x -> Math.abs(x - mode) <= 500).sorted().toArray();
         long overall = near[near.length / 2];
         int support = near.length;
-        long first = t[0] / STEP_MS * STEP_MS;
+        // knots on a fixed grid (the same times whatever span of lines a run sees), and at the first
+        // and last pair: never beyond the pairs, where a slope would be extrapolated
+        long first = t[0];
         long last = t[n - 1];
-        int knots = (int) ((last + STEP_MS - first) / STEP_MS) + 1;
-        long[] kt = new long[knots];
-        long[] ko = new long[knots];
+        List<Long> times = new ArrayList<>();
+        times.add(first);
+        for (long g = Math.floorDiv(first, STEP_MS) * STEP_MS + STEP_MS; g < last; g += STEP_MS) {
+            times.add(g);
+        }
+        if (last > first) {
+            times.add(last);
+        }
+        long[] kt = new long[times.size()];
+        long[] ko = new long[times.size()];
         int k = 0;
-        for (long at = first; at <= last + STEP_MS; at += STEP_MS) {
+        for (long at : times) {
             Long offset = local(t, d, n, at);
             if (offset != null) {
                 kt[k] = at;
@@ -136,7 +147,8 @@ public final class ClockModel {
                 std += x * (d[i] - md);
             }
         }
-        double b = m >= 8 && stt > 0 ? Math.max(-0.002, Math.min(0.002, std / stt)) : 0;
+        // a slope from pairs spread over at least a knot's step; a clock drifts 1,000 ppm at most
+        double b = m >= 8 && stt > 0 && Math.sqrt(stt / m) * 2 >= STEP_MS / 2.0 ? Math.max(-0.002, Math.min(0.002, std / stt)) : 0;
         return new double[]{md - b * mt, b};
     }
 
