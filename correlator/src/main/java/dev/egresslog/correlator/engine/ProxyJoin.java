@@ -20,6 +20,8 @@ import java.util.Set;
  */
 final class ProxyJoin {
     static final double MIN_SCORE = 0.5;
+    /** Pairs a slice needs to take its own measure of a Squid clock's residual error. */
+    static final int SHIFT_PAIRS = 20;
 
     private final List<EnvoyLine> hops;
     private final List<SquidLine> squid;
@@ -94,7 +96,9 @@ final class ProxyJoin {
                 failedIndex.forEach(0, t - w, t + w, q -> exact.consider(ei, q));
             }
         }
-        exact.assign();
+        // the clock model's error here, as this slice's own best pairs show: taken out, the same
+        // candidates are matched again (in a burst, a few ms decide between neighbours)
+        exact.shifted(exact.medianShift()).assign();
         TimeIndex allIndex = all.build();
         Round rest = new Round();
         for (int e = 0; e < hops.size(); e++) {
@@ -115,10 +119,20 @@ final class ProxyJoin {
     private final class Round {
         final Matching matching = new Matching();
         final List<Link> links = new ArrayList<>();
+        /** Per Squid source, ms taken off each pair's start difference before weighing it. */
+        final java.util.Map<Integer, Long> shift;
         /** The last hop considered and the Squid lines it already has a candidate with (a pair may be found by several keys). */
         int lastHop = -1;
         int[] seen = new int[16];
         int seenCount;
+
+        Round() {
+            this(java.util.Map.of());
+        }
+
+        Round(java.util.Map<Integer, Long> shift) {
+            this.shift = shift;
+        }
 
         void consider(int e, int q) {
             if (e != lastHop) {
@@ -137,13 +151,46 @@ final class ProxyJoin {
             Link l = score(hops.get(e), squid.get(q));
             // a pair that could not be kept must not displace one that could
             if (l != null && l.score() >= MIN_SCORE) {
-                // the time term of the matching on the scale of the source's own spread (its certain
-                // pairs'), so that among identical connections time decides
-                double spread = learned.squidSpreadMs().getOrDefault(squid.get(q).hop.source(), 100.0);
-                double time = 0.30 * Math.exp(-Math.abs(l.startDeltaMs()) / 100.0);
-                matching.add(e, q, l.score() - time + MeshJoin.timeWeight(l.startDeltaMs(), spread));
-                links.add(l);
+                add(e, q, l);
             }
+        }
+
+        private void add(int e, int q, Link l) {
+            // the time term of the matching on the scale of the source's own spread (its certain
+            // pairs'), so that among identical connections time decides
+            int source = squid.get(q).hop.source();
+            double spread = learned.squidSpreadMs().getOrDefault(source, 100.0);
+            double time = 0.30 * Math.exp(-Math.abs(l.startDeltaMs()) / 100.0);
+            matching.add(e, q, l.score() - time + MeshJoin.timeWeight(l.startDeltaMs() - shift.getOrDefault(source, 0L), spread));
+            links.add(l);
+        }
+
+        /** Per Squid source, the median start difference of the pairs this round would choose whose bytes agree exactly. */
+        java.util.Map<Integer, Long> medianShift() {
+            int[] chosen = matching.solve(hops.size(), squid.size());
+            java.util.Map<Integer, java.util.Map<Long, Integer>> deltas = new java.util.HashMap<>();
+            for (int c : chosen) {
+                if (c >= 0 && (links.get(c).bytesDelta() == 0 || links.get(c).bytesDelta() == 39)) {
+                    deltas.computeIfAbsent(squid.get(matching.right(c)).hop.source(), k -> new java.util.HashMap<>())
+                            .merge(links.get(c).startDeltaMs(), 1, Integer::sum);
+                }
+            }
+            java.util.Map<Integer, Long> shifts = new java.util.HashMap<>();
+            deltas.forEach((source, counts) -> {
+                if (counts.values().stream().mapToInt(Integer::intValue).sum() >= SHIFT_PAIRS) {
+                    shifts.put(source, Histograms.median(counts));
+                }
+            });
+            return shifts;
+        }
+
+        /** The same candidates, weighed with {@code shifts} taken off. */
+        Round shifted(java.util.Map<Integer, Long> shifts) {
+            Round again = new Round(shifts);
+            for (int c = 0; c < matching.size(); c++) {
+                again.add(matching.left(c), matching.right(c), links.get(c));
+            }
+            return again;
         }
 
         void assign() {
