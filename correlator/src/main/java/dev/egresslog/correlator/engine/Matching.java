@@ -46,6 +46,13 @@ public final class Matching {
         return size;
     }
 
+    /** Whether the last {@link #solve} met a group of more than one pair of items (else each candidate stood alone). */
+    public boolean hadGroups() {
+        return hadGroups;
+    }
+
+    private boolean hadGroups;
+
     /** The left item of candidate {@code e}. */
     public int left(int e) {
         return left[e];
@@ -60,6 +67,7 @@ public final class Matching {
     public int[] solve(int leftCount, int rightCount) {
         int[] chosen = new int[leftCount];
         Arrays.fill(chosen, -1);
+        hadGroups = false;
         if (size == 0) {
             return chosen;
         }
@@ -86,6 +94,7 @@ public final class Matching {
             int root = find(parent, left[e]);
             groups.computeIfAbsent(root, k -> new ArrayList<>()).add(e);
         }
+        hadGroups = !groups.isEmpty();
         List<Integer> roots = new ArrayList<>(groups.keySet());
         roots.sort(null);
         for (int root : roots) {

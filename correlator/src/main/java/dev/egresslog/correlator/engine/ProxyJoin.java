@@ -29,12 +29,33 @@ final class ProxyJoin {
     private final JoinSettings settings;
     private final long commitBefore;
 
+    /** Per Squid line of the slice, what its source's learning says: looked up once, not per candidate. */
+    private final long[] windowOf;
+    private final double[] spreadOf;
+    private final Long[] forcedProxyOf;
+    private final List<Set<Long>> allowedOf = new ArrayList<>();
+    /** Per hop of the slice, the client addresses Squid sees for its emitter, or null. */
+    private final List<Set<Long>> clientsOf = new ArrayList<>();
+
     private ProxyJoin(List<EnvoyLine> hops, List<SquidLine> squid, Learned learned, JoinSettings settings, long commitBefore) {
         this.hops = hops;
         this.squid = squid;
         this.learned = learned;
         this.settings = settings;
         this.commitBefore = commitBefore;
+        windowOf = new long[squid.size()];
+        spreadOf = new double[squid.size()];
+        forcedProxyOf = new Long[squid.size()];
+        for (int i = 0; i < squid.size(); i++) {
+            int source = squid.get(i).hop.source();
+            windowOf[i] = learned.squidWindowMs().getOrDefault(source, settings.proxyWindowMs());
+            spreadOf[i] = learned.squidSpreadMs().getOrDefault(source, 100.0);
+            forcedProxyOf[i] = settings.squidProxy().get(source);
+            allowedOf.add(learned.allowedProxies(source));
+        }
+        for (EnvoyLine h : hops) {
+            clientsOf.add(learned.clientsByEmitter().get(h.hop.emitter()));
+        }
     }
 
     /** Pairs the unpaired upstream hops among {@code lines} with the unpaired {@code squidLines}. */
@@ -98,7 +119,12 @@ final class ProxyJoin {
         }
         // the clock model's error here, as this slice's own best pairs show: taken out, the same
         // candidates are matched again (in a burst, a few ms decide between neighbours)
-        exact.shifted(exact.medianShift()).assign();
+        int[] chosen = exact.matching.solve(hops.size(), squid.size());
+        if (exact.matching.hadGroups()) {
+            exact.shifted(exact.medianShift(chosen)).assign();
+        } else {
+            exact.assign(chosen);
+        }
         TimeIndex allIndex = all.build();
         Round rest = new Round();
         for (int e = 0; e < hops.size(); e++) {
@@ -148,7 +174,7 @@ final class ProxyJoin {
                 seen = java.util.Arrays.copyOf(seen, seenCount * 2);
             }
             seen[seenCount++] = q;
-            Link l = score(hops.get(e), squid.get(q));
+            Link l = score(e, q);
             // a pair that could not be kept must not displace one that could
             if (l != null && l.score() >= MIN_SCORE) {
                 add(e, q, l);
@@ -158,16 +184,14 @@ final class ProxyJoin {
         private void add(int e, int q, Link l) {
             // the time term of the matching on the scale of the source's own spread (its certain
             // pairs'), so that among identical connections time decides
-            int source = squid.get(q).hop.source();
-            double spread = learned.squidSpreadMs().getOrDefault(source, 100.0);
+            Long off = shift.isEmpty() ? null : shift.get(squid.get(q).hop.source());
             double time = 0.30 * Math.exp(-Math.abs(l.startDeltaMs()) / 100.0);
-            matching.add(e, q, l.score() - time + MeshJoin.timeWeight(l.startDeltaMs() - shift.getOrDefault(source, 0L), spread));
+            matching.add(e, q, l.score() - time + MeshJoin.timeWeight(l.startDeltaMs() - (off == null ? 0 : off), spreadOf[q]));
             links.add(l);
         }
 
         /** Per Squid source, the median start difference of the pairs this round would choose whose bytes agree exactly. */
-        java.util.Map<Integer, Long> medianShift() {
-            int[] chosen = matching.solve(hops.size(), squid.size());
+        java.util.Map<Integer, Long> medianShift(int[] chosen) {
             java.util.Map<Integer, java.util.Map<Long, Integer>> deltas = new java.util.HashMap<>();
             for (int c : chosen) {
                 if (c >= 0 && (links.get(c).bytesDelta() == 0 || links.get(c).bytesDelta() == 39)) {
@@ -194,7 +218,10 @@ final class ProxyJoin {
         }
 
         void assign() {
-            int[] chosen = matching.solve(hops.size(), squid.size());
+            assign(matching.solve(hops.size(), squid.size()));
+        }
+
+        void assign(int[] chosen) {
             for (int e = 0; e < chosen.length; e++) {
                 int c = chosen[e];
                 EnvoyLine h = hops.get(e);
@@ -208,8 +235,10 @@ final class ProxyJoin {
         }
     }
 
-    /** The evidence of hop {@code h} and Squid line {@code q}, or null when they cannot be one connection. */
-    private Link score(EnvoyLine h, SquidLine q) {
+    /** The evidence of hop {@code hi} and Squid line {@code qi}, or null when they cannot be one connection. */
+    private Link score(int hi, int qi) {
+        EnvoyLine h = hops.get(hi);
+        SquidLine q = squid.get(qi);
         EnvoyHop e = h.hop;
         SquidHop s = q.hop;
         long dt = q.start - h.start;
@@ -219,17 +248,17 @@ final class ProxyJoin {
         if (Math.abs(dt) > settings.proxyWindowMs() || Math.abs(dd) > 250 + e.duration() / 20) {
             return null;
         }
-        if (Math.abs(dt) > learned.squidWindowMs().getOrDefault(s.source(), settings.proxyWindowMs())) {
+        if (Math.abs(dt) > windowOf[qi]) {
             return null;
         }
         // the Squid source serves this proxy address (as its certain pairs show, or the user says)
-        Long forced = settings.squidProxy().get(s.source());
+        Long forced = forcedProxyOf[qi];
         if (forced != null) {
             if (forced != e.upstreamHost()) {
                 return null;
             }
         } else {
-            Set<Long> allowed = learned.allowedProxies(s.source());
+            Set<Long> allowed = allowedOf.get(qi);
             if (allowed != null && !allowed.contains(e.upstreamHost())) {
                 return null;
             }
@@ -242,7 +271,7 @@ final class ProxyJoin {
         // Squid saw this hop's own address (no SNAT) with another port: another connection
         boolean portConflict = s.clientPort() >= 0 && e.upstreamLocalPort() >= 0 && s.clientIp() == e.upstreamLocalIp()
                 && s.clientPort() != e.upstreamLocalPort();
-        Set<Long> clients = learned.clientsByEmitter().get(e.emitter());
+        Set<Long> clients = clientsOf.get(hi);
         double client = clients == null ? 0.5 : clients.contains(s.clientIp()) ? 1.0 : 0.0;
         double bytes = db == 0 || db == 39 ? 1.0
                 // a constant overhead on the gateway's mesh side (Istio peer metadata)
