@@ -294,12 +294,6 @@ public final class Correlation {
         }
     }
 
-    private void drop(String... tables) throws SQLException {
-        for (String table : tables) {
-            exec("DROP TABLE IF EXISTS egresslog_work.main." + table);
-        }
-    }
-
     private long count(String sql) throws SQLException {
         try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();

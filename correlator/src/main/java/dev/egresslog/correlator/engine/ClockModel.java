@@ -78,8 +78,8 @@ public final class ClockModel {
     /** The offset at {@code at} from the pairs around it, or null when too few are near. */
     private static Long local(long[] t, long[] d, int n, long at) {
         for (long span : SPANS_MS) {
-            int from = lowerBound(t, n, at - span);
-            int to = lowerBound(t, n, at + span + 1);
+            int from = TimeIndex.lowerBound(t, 0, n, at - span);
+            int to = TimeIndex.lowerBound(t, 0, n, at + span + 1);
             if (to - from < MIN_PAIRS) {
                 continue;
             }
@@ -160,20 +160,6 @@ public final class ClockModel {
         return Histograms.mode(buckets) * 100;
     }
 
-    private static int lowerBound(long[] t, int n, long x) {
-        int a = 0;
-        int b = n;
-        while (a < b) {
-            int mid = (a + b) >>> 1;
-            if (t[mid] < x) {
-                a = mid + 1;
-            } else {
-                b = mid;
-            }
-        }
-        return a;
-    }
-
     /** The offset at Squid time {@code t}. */
     public long at(long t) {
         int k = knotTime.length;
@@ -186,7 +172,7 @@ public final class ClockModel {
         if (t >= knotTime[k - 1]) {
             return knotOffset[k - 1];
         }
-        int i = lowerBound(knotTime, k, t); // knotTime[i - 1] < t <= knotTime[i]
+        int i = TimeIndex.lowerBound(knotTime, 0, k, t); // knotTime[i - 1] < t <= knotTime[i]
         long t0 = knotTime[i - 1];
         long t1 = knotTime[i];
         return Math.round(knotOffset[i - 1] + (knotOffset[i] - knotOffset[i - 1]) * (double) (t - t0) / (t1 - t0));

@@ -43,25 +43,16 @@ final class TimeIndex {
         long h = hash(key);
         int lo = lowerBound(order, 0, order.length, h);
         int hi = lowerBound(order, lo, order.length, h + 1);
-        // within one hash, entries are in time order: the first one at or after from
-        int a = lo;
-        int b = hi;
-        while (a < b) {
-            int mid = (a + b) >>> 1;
-            if (times[mid] < from) {
-                a = mid + 1;
-            } else {
-                b = mid;
-            }
-        }
-        for (int i = a; i < hi && times[i] <= to; i++) {
+        // within one hash, entries are in time order: from the first one at or after from
+        for (int i = lowerBound(times, lo, hi, from); i < hi && times[i] <= to; i++) {
             if (keys[i] == key) {
                 visit.accept(items[i]);
             }
         }
     }
 
-    private static int lowerBound(long[] a, int from, int to, long x) {
+    /** The first index in [from, to) of sorted {@code a} whose value is at least {@code x} ({@code to} when none is). */
+    static int lowerBound(long[] a, int from, int to, long x) {
         while (from < to) {
             int mid = (from + to) >>> 1;
             if (a[mid] < x) {
