@@ -103,11 +103,10 @@ public final class Correlation {
     public Result run(Window window) throws SQLException {
         this.window = window;
         this.catalog = string("SELECT current_database()");
-        // Intermediate tables live in a database attached for the run. A stream pass's window is
-        // small: in memory, its ~90 statements write nothing to disk (bench stream: 19 k -> 23 k
-        // lines/s, p99 latency 3.0 -> 1.9 s). A trace keeps them in a file of their own (DB.work),
-        // evicted to disk like any table: in memory they made 1 M tunnels slower at the 512 MB
-        // default limit and ran out of memory at 1 GB.
+        // Work tables (the staged lines, the engine's rows) live in a database attached for the
+        // run. A stream pass's window is small: in memory, it writes nothing to disk. A trace keeps
+        // them in a file of their own (DB.work), evicted to disk like any table, so that memory
+        // stays within the limit however large the input.
         exec("DROP SCHEMA IF EXISTS " + quoteIdentifier(catalog) + ".egresslog_work CASCADE"); // where earlier versions kept them
         exec("DETACH DATABASE IF EXISTS egresslog_work");
         String dbPath = string("SELECT path FROM duckdb_databases() WHERE database_name = " + literal(catalog));
