@@ -24,8 +24,8 @@ import java.util.function.Supplier;
  *   <li>{@link Rows}: each line, once no later slice can pair it, ends in its row.</li>
  * </ol>
  *
- * The same lines give the same rows, whatever order they came in: each slice's lines are taken
- * in (start, id) order.
+ * Each slice's lines are taken in (start, id) order, so the same lines give the same rows
+ * however the caller's sorted input broke ties.
  */
 public final class Engine {
     static final long SLICE_MS = 30_000;
@@ -63,8 +63,8 @@ public final class Engine {
 
     /**
      * As above, learning from other lines than it joins (a stream pass joins its window's lines
-     * and learns its clocks from the last minutes', which hold more certain pairs); {@code roles}
-     * must count the lines learned from.
+     * and learns its clocks from a longer span before it, which holds more certain pairs);
+     * {@code roles} must count the lines learned from.
      */
     public static Result correlate(Supplier<Iterator<EnvoyHop>> learnEnvoy, Supplier<Iterator<SquidHop>> learnSquid,
                                    Supplier<Iterator<EnvoyHop>> envoy, Supplier<Iterator<SquidHop>> squid, Roles roles,
