@@ -62,6 +62,22 @@ public final class BenchCommand {
         return -1;
     }
 
+    /** What each stage of trace cost, from its progress lines on stderr. */
+    static String stages(String progress) {
+        java.util.regex.Matcher read = java.util.regex.Pattern.compile("read [\\d,]+ lines from .* in ([\\d.]+) s").matcher(progress);
+        java.util.regex.Matcher sorting = java.util.regex.Pattern.compile("sorting .*\\(([\\d.]+) s\\)").matcher(progress);
+        java.util.regex.Matcher correlating = java.util.regex.Pattern.compile(
+                "correlating \\(([\\d.]+) s: the engine ([\\d.]+) s on one core, reading its lines from the database ([\\d.]+) s\\)")
+                .matcher(progress);
+        java.util.regex.Matcher building = java.util.regex.Pattern.compile("building tunnels \\(([\\d.]+) s\\)").matcher(progress);
+        if (!(read.find() && sorting.find() && correlating.find() && building.find())) {
+            return "stages: not found in trace's progress";
+        }
+        return String.format("stages: read, parse and store %s s; stage the lines sorted %s s; correlate %s s (the engine %s s on one "
+                        + "core, reading its lines back %s s); build the rows of tunnels %s s", read.group(1), sorting.group(1),
+                correlating.group(1), correlating.group(2), correlating.group(3), building.group(1));
+    }
+
     @Command(name = "trace", mixinStandardHelpOptions = true,
             description = "Simulates a mesh, runs trace on its logs, and prints speed, peak memory, and precision and "
                     + "recall against the simulation's truth.")
@@ -116,8 +132,10 @@ public final class BenchCommand {
                     out.println("trace failed: " + traceErr.toString().strip());
                     return ExitCodes.FAILURE;
                 }
-                out.printf("trace: %.1f s end to end (parse, store, join), %,.0f lines/s, %.1f MB/s; peak RSS %d MB%n%n",
+                out.printf("trace: %.1f s end to end (parse, store, join), %,.0f lines/s, %.1f MB/s; peak RSS %d MB%n",
                         seconds, summary.lines() / seconds, bytes / 1e6 / seconds, peakRssMb());
+                out.println(stages(traceErr.toString()));
+                out.println();
                 try (var c = dev.egresslog.cli.store.Store.openReadOnly(db)) {
                     out.print(dev.egresslog.cli.sim.Evaluation.format(
                             dev.egresslog.cli.sim.Evaluation.evaluate(root, logs.toString() + "/", c)));
