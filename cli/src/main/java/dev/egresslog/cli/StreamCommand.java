@@ -1,11 +1,11 @@
 package dev.egresslog.cli;
 
+import dev.egresslog.cli.store.Correlation;
 import dev.egresslog.cli.store.Store;
 import dev.egresslog.cli.stream.KafkaSettings;
 import dev.egresslog.cli.stream.QueryServer;
 import dev.egresslog.cli.stream.StreamIngest;
 import dev.egresslog.cli.stream.Watermarks;
-import dev.egresslog.cli.store.Correlation;
 import dev.egresslog.correlator.CorrelatorOptions;
 import dev.egresslog.parser.ParserOptions;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;

@@ -1,7 +1,7 @@
 package dev.egresslog.cli.stream;
 
-import dev.egresslog.cli.store.Store;
 import dev.egresslog.cli.store.Correlation;
+import dev.egresslog.cli.store.Store;
 import dev.egresslog.parser.LineReader;
 import dev.egresslog.parser.LogParser;
 import dev.egresslog.parser.Origin;
