@@ -134,6 +134,11 @@ final class SquidLearner {
 
     /** Every hop is read: the rest of the Squid lines. */
     void finishReading() {
+        // line by line, so that a Squid log longer than the hops' (or alone) is still held only
+        // twice the largest offset at a time
+        while (next != null) {
+            advance(Math.max(hopFrontier, next.start()));
+        }
         advance(Long.MAX_VALUE - maxSkew - 1);
     }
 
