@@ -17,7 +17,7 @@ final class CorrelationOptions {
             description = "Largest Squid clock offset searched for, either way (default: ${DEFAULT-VALUE}).")
     long maxSkewSeconds;
 
-    @Option(names = "--memory-limit", paramLabel = "SIZE", defaultValue = "512MB",
+    @Option(names = "--memory-limit", paramLabel = "SIZE", defaultValue = "448MB",
             description = "DuckDB's memory limit; larger sorts and joins spill to disk (default: ${DEFAULT-VALUE}).")
     String memoryLimit;
 

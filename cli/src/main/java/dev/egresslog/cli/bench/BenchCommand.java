@@ -92,7 +92,7 @@ public final class BenchCommand {
                 description = "Where to write the logs and the database (default: a temporary directory, deleted after).")
         Path dir;
 
-        @Option(names = "--memory-limit", paramLabel = "SIZE", defaultValue = "512MB",
+        @Option(names = "--memory-limit", paramLabel = "SIZE", defaultValue = "448MB",
                 description = "DuckDB's memory limit (default: ${DEFAULT-VALUE}).")
         String memoryLimit;
 
