@@ -18,8 +18,9 @@ public final class ClockModel {
 
     private final long[] knotTime;
     private final long[] knotOffset;
-    /** The offset over all the pairs (densest 100 ms, then the median near it). */
+    /** The offset at the last pair (where a stream goes on); with no knot, over all the pairs (densest 100 ms, then the median near it). */
     final long overall;
+    /** How many pairs agree with the model. */
     final int support;
 
     private ClockModel(long[] knotTime, long[] knotOffset, long overall, int support) {
@@ -72,7 +73,19 @@ public final class ClockModel {
                 k++;
             }
         }
-        return new ClockModel(Arrays.copyOf(kt, k), Arrays.copyOf(ko, k), overall, support);
+        ClockModel model = new ClockModel(Arrays.copyOf(kt, k), Arrays.copyOf(ko, k), overall, support);
+        if (k == 0) {
+            return model;
+        }
+        // what the model says: its offset at the last pair (where a stream goes on), and how many
+        // pairs lie within 100 ms of it (a drifting clock's pairs are seconds from any one offset)
+        int agreeing = 0;
+        for (int i = 0; i < n; i++) {
+            if (Math.abs(d[i] - model.at(t[i])) <= 100) {
+                agreeing++;
+            }
+        }
+        return new ClockModel(model.knotTime, model.knotOffset, model.at(last), agreeing);
     }
 
     /** The offset at {@code at} from the pairs around it, or null when too few are near. */
@@ -178,10 +191,13 @@ public final class ClockModel {
         return Math.round(knotOffset[i - 1] + (knotOffset[i] - knotOffset[i - 1]) * (double) (t - t0) / (t1 - t0));
     }
 
-    /** How fast the clock drifts against the mesh's, parts per million (0 when not measurable). */
+    /**
+     * How fast the clock drifts against the mesh's, parts per million: 0 when not measurable (knots
+     * less than 10 minutes apart, where a few ms of noise would read as tens of ppm).
+     */
     public double driftPpm() {
         int k = knotTime.length;
-        if (k < 2) {
+        if (k < 2 || knotTime[k - 1] - knotTime[0] < 600_000) {
             return 0;
         }
         double ppm = (knotOffset[k - 1] - knotOffset[0]) * 1e6 / (knotTime[k - 1] - knotTime[0]);
@@ -197,7 +213,7 @@ public final class ClockModel {
         return max;
     }
 
-    /** How many pairs agree with the overall offset. */
+    /** How many pairs agree with the model (within 100 ms). */
     public int support() {
         return support;
     }
