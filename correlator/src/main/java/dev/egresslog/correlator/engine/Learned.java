@@ -10,6 +10,7 @@ import java.util.Set;
  *
  * @param gatewaySkewMs    per gateway emitter, its clock against the sidecars' (removed from its starts)
  * @param gatewaySpreadMs  per gateway emitter, how far its address pairs still start apart
+ * @param gatewayDurationDelta per gateway emitter, {median, spread} of its duration less its sidecar's
  * @param downOverhead     per gateway emitter, the bytes it adds towards the client
  * @param upOverhead       per gateway emitter, the bytes it adds from the client
  * @param sidecarOffsetMs  per sidecar source, its clock against the gateways'
@@ -25,7 +26,8 @@ import java.util.Set;
  * @param roleOfSource     per Envoy source with one role, that role
  * @param mixedSources     Envoy sources whose lines have both roles
  */
-record Learned(Map<Integer, Long> gatewaySkewMs, Map<Integer, Double> gatewaySpreadMs, Map<Integer, Long> downOverhead,
+record Learned(Map<Integer, Long> gatewaySkewMs, Map<Integer, Double> gatewaySpreadMs,
+               Map<Integer, double[]> gatewayDurationDelta, Map<Integer, Long> downOverhead,
                Map<Integer, Long> upOverhead, Map<Integer, Long> sidecarOffsetMs, Map<Integer, ClockModel> squidClocks,
                Map<Integer, Long> squidWindowMs, Map<Integer, Double> squidSpreadMs, Map<Integer, Map<Long, Integer>> squidProxies,
                Map<Integer, Set<Long>> allowedProxies, Map<Integer, Set<Long>> clientsByEmitter, Set<Long> proxies, Set<Long> gatewayListeners,
@@ -44,7 +46,7 @@ record Learned(Map<Integer, Long> gatewaySkewMs, Map<Integer, Double> gatewaySpr
         proxies.remove(0L);
         Map<Integer, Role> roles = new HashMap<>(mesh.roleOfSource);
         mesh.mixedSources.forEach(roles::remove);
-        return new Learned(skews, mesh.spreads(skews), down, up, mesh.sidecarOffsets(skews), squid.models, squid.windowMs,
+        return new Learned(skews, mesh.spreads(skews), mesh.durationDeltas(), down, up, mesh.sidecarOffsets(skews), squid.models, squid.windowMs,
                 squid.spreadMs, squid.proxies, allowed(squid.proxies), squid.clientsByEmitter, proxies, mesh.gatewayListeners, mesh.sidecarIps, roles, mesh.mixedSources);
     }
 

@@ -19,6 +19,7 @@ final class MeshJoin {
     /** What an exact match of the bytes from the client (overhead removed) adds to a SNAT pair's weight. */
     static final double UP_MATCH_WEIGHT = 0.5;
     static final double TIME_WEIGHT = 1.0;
+    static final double DURATION_WEIGHT = 0.3;
 
     private MeshJoin() {
     }
@@ -67,18 +68,19 @@ final class MeshJoin {
             long sdown = gh.down() == 0 ? 0 : gh.down() - learned.downOverhead().getOrDefault(gh.emitter(), 0L);
             Long upOverhead = learned.upOverhead().get(gh.emitter());
             double spread = learned.gatewaySpreadMs().getOrDefault(gh.emitter(), SNAT_WINDOW_MS / 4.0);
+            double[] duration = learned.gatewayDurationDelta().get(gh.emitter());
             sidecarsByDown.forEach(sdown, gl.start - SNAT_WINDOW_MS, gl.start + SNAT_WINDOW_MS, s -> {
                 long dbu = gh.up() - lines.get(s).hop.up();
                 if (dbu >= 0 && dbu <= 2048) {
                     boolean upMatch = upOverhead != null && dbu == upOverhead;
-                    snat(matching, links, lines.get(s), s, gl, gi, upMatch ? UP_MATCH_WEIGHT : 0, spread);
+                    snat(matching, links, lines.get(s), s, gl, gi, upMatch ? UP_MATCH_WEIGHT : 0, spread, duration);
                 }
             });
             // the client went away: it received less than the gateway sent, but sent what the gateway received
             if (upOverhead != null) {
                 sidecarsByUp.forEach(gh.up() - upOverhead, gl.start - SNAT_WINDOW_MS, gl.start + SNAT_WINDOW_MS, s -> {
                     if (lines.get(s).hop.down() < sdown) {
-                        snat(matching, links, lines.get(s), s, gl, gi, 0, spread);
+                        snat(matching, links, lines.get(s), s, gl, gi, 0, spread, duration);
                     }
                 });
             }
@@ -99,7 +101,8 @@ final class MeshJoin {
     }
 
     /** A SNAT pair by bytes, if durations agree and it could be kept. */
-    private static void snat(Matching matching, List<Link> links, EnvoyLine sl, int s, EnvoyLine gl, int g, double bonus, double spread) {
+    private static void snat(Matching matching, List<Link> links, EnvoyLine sl, int s, EnvoyLine gl, int g, double bonus, double spread,
+                             double[] duration) {
         if (Math.abs(gl.hop.duration() - sl.hop.duration()) > 100 + sl.hop.duration() / 50) {
             return;
         }
@@ -107,7 +110,11 @@ final class MeshJoin {
         // a pair that could not be kept must not displace one that could
         if (l.score() >= MIN_SCORE) {
             long dt = l.startDeltaMs();
-            matching.add(s, g, l.score() - 0.2 * Math.exp(-Math.abs(dt) / 500.0) + bonus + timeWeight(dt, spread));
+            // durations, like starts, on the scale their address pairs show: of identical-looking
+            // connections, the one whose duration fits its gateway's usual difference
+            double durationFit = duration == null ? 0
+                    : DURATION_WEIGHT * Math.max(-1, 1 - sq((l.durationDeltaMs() - duration[0]) / (3 * duration[1])));
+            matching.add(s, g, l.score() - 0.2 * Math.exp(-Math.abs(dt) / 500.0) + bonus + timeWeight(dt, spread) + durationFit);
             links.add(l);
         }
     }

@@ -35,6 +35,8 @@ final class MeshLearner {
     private final ArrayDeque<EnvoyHop> pending = new ArrayDeque<>();
 
     final Map<Integer, Map<Long, Integer>> dtByGateway = new HashMap<>();
+    /** Per gateway: its duration less its sidecar's, over its address pairs (a gateway's connection is a little shorter). */
+    final Map<Integer, Map<Long, Integer>> ddByGateway = new HashMap<>();
     final Map<Integer, Map<Long, Integer>> downOverheadByGateway = new HashMap<>();
     final Map<Integer, Map<Long, Integer>> upOverheadByGateway = new HashMap<>();
     /** Per sidecar source: (gateway emitter, dt) of its address pairs, at most {@link #SOURCE_PAIRS}. */
@@ -128,6 +130,7 @@ final class MeshLearner {
 
     private void addressPair(EnvoyHop s, EnvoyHop g, long dt) {
         dtByGateway.computeIfAbsent(g.emitter(), k -> new HashMap<>()).merge(dt, 1, Integer::sum);
+        ddByGateway.computeIfAbsent(g.emitter(), k -> new HashMap<>()).merge(g.duration() - s.duration(), 1, Integer::sum);
         downOverheadByGateway.computeIfAbsent(g.emitter(), k -> new HashMap<>()).merge(g.down() - s.down(), 1, Integer::sum);
         upOverheadByGateway.computeIfAbsent(g.emitter(), k -> new HashMap<>()).merge(g.up() - s.up(), 1, Integer::sum);
         List<long[]> pairs = sidecarPairs.computeIfAbsent(s.source(), k -> new ArrayList<>());
@@ -167,6 +170,24 @@ final class MeshLearner {
             }
         });
         return spreads;
+    }
+
+    /**
+     * Per gateway: {median, spread} of its duration less its sidecar's, the spread being twice the
+     * median distance from that median, at least 1 ms; from 20 pairs.
+     */
+    Map<Integer, double[]> durationDeltas() {
+        Map<Integer, double[]> deltas = new HashMap<>();
+        ddByGateway.forEach((emitter, counts) -> {
+            long n = counts.values().stream().mapToLong(Integer::longValue).sum();
+            if (n >= SKEW_PAIRS) {
+                long median = Histograms.median(counts);
+                Map<Long, Integer> distances = new HashMap<>();
+                counts.forEach((dd, k) -> distances.merge(Math.abs(dd - median), k, Integer::sum));
+                deltas.put(emitter, new double[]{median, Math.max(1.0, 2 * Histograms.median(distances))});
+            }
+        });
+        return deltas;
     }
 
     /** A sidecar source's clock against the gateways' (median, gateway skews removed). */
