@@ -86,6 +86,7 @@ final class ProxyJoin {
         TimeIndex.Builder byBytes = new TimeIndex.Builder();
         TimeIndex.Builder byPort = new TimeIndex.Builder();
         TimeIndex.Builder failedEmpty = new TimeIndex.Builder();
+        TimeIndex.Builder all = new TimeIndex.Builder();
         for (int i = 0; i < squid.size(); i++) {
             SquidLine q = squid.get(i);
             byBytes.add(q.hop.bytes(), i, q.start);
@@ -95,6 +96,7 @@ final class ProxyJoin {
             if (q.hop.bytes() == 0 && q.hop.httpStatus() >= 400) {
                 failedEmpty.add(0, i, q.start);
             }
+            all.add(0, i, q.start);
         }
         TimeIndex bytesIndex = byBytes.build();
         TimeIndex portIndex = byPort.build();
@@ -123,21 +125,17 @@ final class ProxyJoin {
         } else {
             exact.assign(chosen);
         }
-        // the leftovers: only hops this slice can keep a pair of (the next slice sees the others),
-        // against the Squid lines still unpaired
-        TimeIndex.Builder unpaired = new TimeIndex.Builder();
-        for (int i = 0; i < squid.size(); i++) {
-            if (squid.get(i).upstream == null) {
-                unpaired.add(0, i, squid.get(i).start);
-            }
-        }
-        TimeIndex unpairedIndex = unpaired.build();
+        TimeIndex allIndex = all.build();
         Round rest = new Round();
         for (int e = 0; e < hops.size(); e++) {
             EnvoyLine h = hops.get(e);
-            if (h.squid == null && h.start < commitBefore) {
+            if (h.squid == null) {
                 int ei = e;
-                unpairedIndex.forEach(0, h.start - w, h.start + w, q -> rest.consider(ei, q));
+                allIndex.forEach(0, h.start - w, h.start + w, q -> {
+                    if (squid.get(q).upstream == null) {
+                        rest.consider(ei, q);
+                    }
+                });
             }
         }
         rest.assign();
