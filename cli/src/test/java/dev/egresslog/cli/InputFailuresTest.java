@@ -238,6 +238,11 @@ class InputFailuresTest {
         assertEquals(0, trace.exit(), trace.err());
         assertTrue(trace.err().contains("WARNING: --squid " + logs.resolve("gateway.log") + ", but it holds 1 Envoy lines"),
                 trace.err());
+        // an Envoy line forced to be Squid's joins nothing: a sidecar's line so forced is no hop of any row
+        Path forcedSidecar = dir.resolve("role-sidecar.duckdb");
+        assertEquals(0, run("trace", "--db", forcedSidecar.toString(), "--squid", logs.resolve("sidecar.log").toString(),
+                logs.resolve("gateway.log").toString(), logs.resolve("access.log").toString()).exit());
+        assertEquals(0, rows(forcedSidecar, "SELECT * FROM tunnels WHERE sidecar_file LIKE '%sidecar.log'").size());
         ParseCommandTest.Run right = run("trace", "--db", dir.resolve("role2.duckdb").toString(), "--gateway",
                 logs.resolve("gateway.log").toString(), logs.resolve("sidecar.log").toString(), logs.resolve("access.log").toString());
         assertEquals(0, right.exit(), right.err());

@@ -4,6 +4,7 @@ import dev.egresslog.correlator.CorrelatorOptions;
 import dev.egresslog.correlator.engine.ClockModel;
 import dev.egresslog.correlator.engine.Engine;
 import dev.egresslog.correlator.engine.EnvoyHop;
+import dev.egresslog.correlator.engine.FromRecords;
 import dev.egresslog.correlator.engine.JoinSettings;
 import dev.egresslog.correlator.engine.Link;
 import dev.egresslog.correlator.engine.Role;
@@ -48,10 +49,11 @@ import static java.util.Objects.requireNonNull;
 public final class Correlation {
     /** Hop ids: source_id * 2^40 + line, unique across the database. */
     static final String HID = "1099511627776";
-    /** Response flags meaning the hop could not reach its upstream. */
-    static final String CONNECT_FAILURE_FLAGS = "['UF', 'UH', 'URX', 'UO', 'NC', 'NR', 'UPE']";
-    /** Ports a forward proxy listens on, for recognising a sidecar that dials a proxy directly. */
-    static final String PROXY_PORTS = "(3128, 3129, 8080, 8118, 8888, 8000, 8081)";
+    /** The engine's connect-failure flags, as an SQL list: the database gives it the numbers {@link FromRecords} gives from records. */
+    static final String CONNECT_FAILURE_FLAGS = sqlList(FromRecords.CONNECT_FAILURE_FLAGS.stream().sorted().toList());
+    /** The engine's forward-proxy ports, as an SQL tuple. */
+    static final String PROXY_PORTS = FromRecords.PROXY_PORTS.stream().sorted().map(String::valueOf)
+            .collect(java.util.stream.Collectors.joining(", ", "(", ")"));
 
     private final Connection connection;
     private final CorrelatorOptions options;
@@ -151,22 +153,18 @@ public final class Correlation {
         progress.accept(String.format("sorting %,d Envoy and %,d Squid lines (%.1f s)", counts[0], counts[1],
                 (System.nanoTime() - t0) / 1e9));
         createRowsTable();
-        Set<Long> proxyKeys = new HashSet<>();
         readingNanos = 0;
         long engineStart = System.nanoTime();
         try (RowWriter rows = new RowWriter((DuckDBConnection) connection, "egresslog_work", "engine_rows", Correlation::appendRow)) {
             engineResult = Engine.correlate(() -> envoyLines(learningTable("envoy")), () -> squidLines(learningTable("squid")),
-                    () -> envoyLines("envoy_hops"), () -> squidLines("squid_hops"), roles, settings, t -> {
-                rows.accept(t);
-                proxyKeys.add(t.proxyAddress());
-            }, progress);
+                    () -> envoyLines("envoy_hops"), () -> squidLines("squid_hops"), roles, settings, rows, progress);
         } catch (UncheckedSqlException e) {
             throw e.cause;
         }
         double total = (System.nanoTime() - engineStart) / 1e9;
         progress.accept(String.format("correlating (%.1f s: the engine %.1f s on one core, reading its lines from the database %.1f s)",
                 total, total - readingNanos / 1e9, readingNanos / 1e9));
-        stage("building tunnels", () -> tunnels(proxyKeys));
+        stage("building tunnels", this::tunnels);
         if (window == null) {
             replace();
         } else {
@@ -339,7 +337,9 @@ public final class Correlation {
                   AND e.start_time IS NOT NULL AND e.duration IS NOT NULL
                   AND e.requested_server_name IS NULL
                   AND coalesce(e.cluster_direction, '') NOT LIKE 'inbound%%'
-                  AND coalesce(e.upstream_cluster, '') NOT LIKE 'Inbound%%'%1$s
+                  AND coalesce(e.upstream_cluster, '') NOT LIKE 'Inbound%%'
+                  -- an Envoy line in a file forced to be Squid's joins nothing (RoleCheck warns)
+                  AND coalesce(s.forced_role, '') <> 'squid'%1$s
                 """.formatted(filter,
                 key("coalesce(e.pod, s.path)"), CONNECT_FAILURE_FLAGS, key("e.upstream_local_address"), key("e.upstream_local_ip"),
                 key("e.downstream_remote_address"), key("e.downstream_remote_ip"), key("e.downstream_local_address"),
@@ -513,7 +513,7 @@ public final class Correlation {
         if (window != null) {
             try (Statement st = connection.createStatement();
                  ResultSet rs = st.executeQuery("SELECT source_id, clock_offset_ms, " + key("proxy_address")
-                         + " FROM sources WHERE source_id IN (SELECT DISTINCT source_id FROM squid_log)")) {
+                         + " FROM sources WHERE clock_offset_ms IS NOT NULL OR proxy_address IS NOT NULL")) {
                 while (rs.next()) {
                     long offset = rs.getLong(2);
                     if (!rs.wasNull()) {
@@ -671,16 +671,9 @@ public final class Correlation {
         a.endRow();
     }
 
-    private void tunnels(Set<Long> proxyKeys) throws SQLException {
-        // the text of each proxy address key: few distinct ones
-        exec("CREATE OR REPLACE TABLE proxy_keys (k BIGINT)");
-        try (DuckDBAppender a = ((DuckDBConnection) connection).createAppender("egresslog_work", "main", "proxy_keys")) {
-            for (long k : proxyKeys) {
-                a.beginRow();
-                a.append(k);
-                a.endRow();
-            }
-        }
+    private void tunnels() throws SQLException {
+        learned();
+        // the text of each proxy address key the rows and the sources name: few distinct ones
         String near = window == null ? "" : "\n  AND (end_time >= " + epochMs(window.horizonMs() - 3 * SLACK_MS)
                 + lateRanges("end_time", 3 * SLACK_MS) + ")";
         exec("""
@@ -689,7 +682,7 @@ public final class Correlation {
                   SELECT %1$s AS k, upstream_host AS addr FROM envoy_log WHERE upstream_host IS NOT NULL%2$s
                   UNION ALL SELECT %3$s, downstream_local_address FROM envoy_log WHERE downstream_local_address IS NOT NULL%2$s
                   UNION ALL SELECT %4$s, proxy_address FROM sources WHERE proxy_address IS NOT NULL)
-                WHERE k IN (SELECT k FROM proxy_keys)
+                WHERE k IN (SELECT proxy_address FROM engine_rows UNION SELECT proxy_key FROM learned)
                 GROUP BY k""".formatted(key("upstream_host"), near, key("downstream_local_address"), key("proxy_address")));
         String table = window == null ? fileSchema() + ".tunnels_building" : "new_tunnels";
         String finalRow = window == null ? "true"
@@ -719,8 +712,6 @@ public final class Correlation {
             exec((from == 0 ? "CREATE OR REPLACE TABLE " + table + " AS\n" : "INSERT INTO " + table + "\n")
                     + ROW.formatted(finalRow, "slice_envoy", "slice_squid"));
         }
-        linesInNoRow = engineResult.linesInNoRow();
-        learned();
     }
 
     /** What the engine learned of each source, in a work table, for {@link #updateSources}. */
@@ -855,9 +846,6 @@ public final class Correlation {
         return values.stream().map(Correlation::literal).collect(java.util.stream.Collectors.joining(", ", "[", "]"));
     }
 
-    /** Lines on an egress path in no row after the last run: 0 unless a join rule drops lines. */
-    private long linesInNoRow;
-
     /**
      * A stream pass's rows replace the rows that were not final, in one transaction (with the
      * sources' learned offsets and roles), so a reader sees the table before or after, never between.
@@ -918,6 +906,6 @@ public final class Correlation {
                     clock.support(), drift));
         });
         offsets.sort(null);
-        return new Result(byStatus, offsets, linesInNoRow);
+        return new Result(byStatus, offsets, engineResult.linesInNoRow());
     }
 }

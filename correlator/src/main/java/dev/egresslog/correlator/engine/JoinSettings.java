@@ -23,7 +23,9 @@ public record JoinSettings(long maxSkewMs, long proxyWindowMs, long meshWindowMs
         priorProxy = Map.copyOf(priorProxy);
     }
 
+    /** The defaults of {@link dev.egresslog.correlator.CorrelatorOptions#DEFAULT}, no proxies named, nothing learned before. */
     public static JoinSettings defaults() {
-        return new JoinSettings(15 * 60_000, 1_500, 2_000, Set.of(), Map.of(), Map.of(), Map.of());
+        var d = dev.egresslog.correlator.CorrelatorOptions.DEFAULT;
+        return new JoinSettings(d.maxSkewMs(), d.proxyWindowMs(), d.meshWindowMs(), Set.of(), Map.of(), Map.of(), Map.of());
     }
 }

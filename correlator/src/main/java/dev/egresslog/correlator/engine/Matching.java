@@ -16,7 +16,7 @@ import java.util.Map;
  * the order candidates were added.
  */
 public final class Matching {
-    /** Items a side up to which a group is matched exactly: 600^3 steps take about 0.2 s. */
+    /** Items a side up to which a group is matched exactly (the method takes n^3 steps). */
     static final int EXACT_LIMIT = 600;
     /** Left items per block of a larger group. */
     static final int BLOCK = 200;

@@ -93,8 +93,9 @@ final class MeshLearner {
     private void resolveBefore(long time) {
         while (!pending.isEmpty() && pending.peek().start() < time) {
             EnvoyHop g = pending.poll();
+            boolean gateway = roles.of(g) == Role.GATEWAY;
             long down = g.down();
-            if (roles.of(g) == Role.GATEWAY && g.downstreamRemote() != 0) {
+            if (gateway && g.downstreamRemote() != 0) {
                 ArrayDeque<EnvoyHop> candidates = sidecarsByAddress.get(g.downstreamRemote());
                 EnvoyHop only = null;
                 int n = 0;
@@ -113,7 +114,7 @@ final class MeshLearner {
                 }
             }
             if (g.upstreamHost() != 0) {
-                upstream.accept(new Upstream(g.start(), g.duration(), down, g.emitter(), g.upstreamHost(), roles.of(g) == Role.GATEWAY));
+                upstream.accept(new Upstream(g.start(), g.duration(), down, g.emitter(), g.upstreamHost(), gateway));
             }
         }
         // sidecars older than any that a pending or later upstream hop could pair with

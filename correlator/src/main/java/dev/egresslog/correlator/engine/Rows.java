@@ -106,10 +106,11 @@ final class Rows {
                     : settings.priorProxy().getOrDefault(q.hop.source(), 0L);
         }
         rows++;
-        for (EnvoyLine l : new EnvoyLine[]{s, g}) {
-            if (l != null) {
-                l.rows++;
-            }
+        if (s != null) {
+            s.rows++;
+        }
+        if (g != null) {
+            g.rows++;
         }
         out.accept(new Tunnel(s != null ? s.hop.id() : -1, g != null ? g.hop.id() : -1, q != null ? q.hop.id() : -1, status, score,
                 meshLink, proxyLink, startMs, duration, q != null ? q.offset : null, q != null && q.offsetKnown, proxyAddress));

@@ -148,7 +148,7 @@ final class SquidLearner {
         }
         boolean rare = linesPerBytes.get(key(q.source(), q.bytes()), 0) <= 2;
         if (rare) {
-            for (long b : new long[]{q.bytes(), q.bytes() + 39}) {
+            for (long b = q.bytes(); b <= q.bytes() + 39; b += 39) {
                 if (hopsPerDown.get(b, 0) > 2) {
                     continue;
                 }
@@ -164,7 +164,7 @@ final class SquidLearner {
         }
         if (Math.floorMod(mix(q.id()), WEAK_SAMPLE) == 0 && weakLines.merge(q.source(), 1, Integer::sum) <= WEAK_LINES) {
             int[] found = {0};
-            for (long b : new long[]{q.bytes(), q.bytes() + 39}) {
+            for (long b = q.bytes(); b <= q.bytes() + 39; b += 39) {
                 forEachHop(b, WEAK_SCAN, e -> {
                     if (found[0] < WEAK_CANDIDATES && Math.abs(q.start() - e.start()) <= maxSkew
                             && Math.abs(e.duration() - q.elapsed()) <= 10) {
