@@ -90,6 +90,17 @@ final class LongIntMap {
         return size;
     }
 
+    /** The entries, boxed: for the few distinct values a histogram ends with. */
+    java.util.Map<Long, Integer> toMap() {
+        java.util.Map<Long, Integer> map = new java.util.HashMap<>(size * 2);
+        for (int i = 0; i < keys.length; i++) {
+            if (used[i]) {
+                map.put(keys[i], values[i]);
+            }
+        }
+        return map;
+    }
+
     private void removeAt(int i) {
         used[i] = false;
         size--;

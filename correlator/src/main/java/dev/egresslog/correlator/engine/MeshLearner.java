@@ -30,10 +30,27 @@ final class MeshLearner {
     private final long window;
     private final Set<Long> proxyAddresses;
     private final Consumer<Upstream> upstream;
-    private final Map<Long, ArrayDeque<EnvoyHop>> sidecarsByAddress = new HashMap<>();
-    private final ArrayDeque<EnvoyHop> sidecars = new ArrayDeque<>();
+    /** The sidecar lines within reach: a ring of numbered lines, each pointing back to the previous one with its upstream address. */
+    private EnvoyHop[] sidecars = new EnvoyHop[1 << 12];
+    private int[] previousSame = new int[1 << 12];
+    private int oldestSidecar;
+    private int nextSidecar;
+    private final LongIntMap lastOfAddress = new LongIntMap();
+    private int[] candidates = new int[16];
     private final ArrayDeque<EnvoyHop> pending = new ArrayDeque<>();
+    /** Per gateway emitter, its address pairs' histograms (primitive while reading; boxed into the maps below at the end). */
+    private final Map<Integer, PairCounts> pairCounts = new HashMap<>();
+    private PairCounts lastCounts;
+    private int lastCountsOf = Integer.MIN_VALUE;
 
+    private static final class PairCounts {
+        final LongIntMap dt = new LongIntMap(64);
+        final LongIntMap dd = new LongIntMap(64);
+        final LongIntMap down = new LongIntMap(64);
+        final LongIntMap up = new LongIntMap(64);
+    }
+
+    /** Per gateway: its start less its sidecar's, over its address pairs (filled when {@link #read} ends, as the three below). */
     final Map<Integer, Map<Long, Integer>> dtByGateway = new HashMap<>();
     /** Per gateway: its duration less its sidecar's, over its address pairs (a gateway's connection is a little shorter). */
     final Map<Integer, Map<Long, Integer>> ddByGateway = new HashMap<>();
@@ -69,9 +86,8 @@ final class MeshLearner {
                 mixedSources.add(h.source());
             }
             if (role == Role.SIDECAR && h.upstreamLocal() != 0) {
-                sidecars.add(h);
+                addSidecar(h);
                 sidecarIps.add(h.upstreamLocalIp());
-                sidecarsByAddress.computeIfAbsent(h.upstreamLocal(), k -> new ArrayDeque<>()).add(h);
             }
             if (role == Role.GATEWAY && h.downstreamLocal() != 0) {
                 gatewayListeners.add(h.downstreamLocal());
@@ -81,6 +97,31 @@ final class MeshLearner {
             }
         }
         resolveBefore(Long.MAX_VALUE);
+        pairCounts.forEach((emitter, c) -> {
+            dtByGateway.put(emitter, c.dt.toMap());
+            ddByGateway.put(emitter, c.dd.toMap());
+            downOverheadByGateway.put(emitter, c.down.toMap());
+            upOverheadByGateway.put(emitter, c.up.toMap());
+        });
+    }
+
+    private void addSidecar(EnvoyHop h) {
+        if (nextSidecar - oldestSidecar == sidecars.length) {
+            int n = sidecars.length * 2;
+            EnvoyHop[] r = new EnvoyHop[n];
+            int[] p = new int[n];
+            for (int c = oldestSidecar; c < nextSidecar; c++) {
+                r[c & (n - 1)] = sidecars[c & (sidecars.length - 1)];
+                p[c & (n - 1)] = previousSame[c & (sidecars.length - 1)];
+            }
+            sidecars = r;
+            previousSame = p;
+        }
+        int mask = sidecars.length - 1;
+        sidecars[nextSidecar & mask] = h;
+        previousSame[nextSidecar & mask] = lastOfAddress.get(h.upstreamLocal(), -1);
+        lastOfAddress.put(h.upstreamLocal(), nextSidecar);
+        nextSidecar++;
     }
 
     /** A sidecar that dials a proxy itself (its app dialled that address, a forward proxy's port). */
@@ -96,17 +137,24 @@ final class MeshLearner {
             boolean gateway = roles.of(g) == Role.GATEWAY;
             long down = g.down();
             if (gateway && g.downstreamRemote() != 0) {
-                ArrayDeque<EnvoyHop> candidates = sidecarsByAddress.get(g.downstreamRemote());
+                // the sidecars with that upstream address, oldest first
+                int mask = sidecars.length - 1;
+                int found = 0;
+                for (int c = lastOfAddress.get(g.downstreamRemote(), -1); c >= oldestSidecar; c = previousSame[c & mask]) {
+                    if (found == candidates.length) {
+                        candidates = java.util.Arrays.copyOf(candidates, found * 2);
+                    }
+                    candidates[found++] = c;
+                }
                 EnvoyHop only = null;
                 int n = 0;
-                if (candidates != null) {
-                    for (EnvoyHop s : candidates) {
-                        long dt = g.start() - s.start();
-                        if (Math.abs(dt) <= window) {
-                            addressPair(s, g, dt);
-                            only = s;
-                            n++;
-                        }
+                for (int i = found - 1; i >= 0; i--) {
+                    EnvoyHop s = sidecars[candidates[i] & mask];
+                    long dt = g.start() - s.start();
+                    if (Math.abs(dt) <= window) {
+                        addressPair(s, g, dt);
+                        only = s;
+                        n++;
                     }
                 }
                 if (n == 1) {
@@ -119,21 +167,26 @@ final class MeshLearner {
         }
         // sidecars older than any that a pending or later upstream hop could pair with
         long oldest = pending.isEmpty() ? time : Math.min(time, pending.peek().start());
-        while (!sidecars.isEmpty() && sidecars.peek().start() < oldest - window) {
-            EnvoyHop s = sidecars.poll();
-            ArrayDeque<EnvoyHop> same = sidecarsByAddress.get(s.upstreamLocal());
-            same.remove(s);
-            if (same.isEmpty()) {
-                sidecarsByAddress.remove(s.upstreamLocal());
+        int mask = sidecars.length - 1;
+        while (oldestSidecar < nextSidecar && sidecars[oldestSidecar & mask].start() < oldest - window) {
+            EnvoyHop s = sidecars[oldestSidecar & mask];
+            sidecars[oldestSidecar & mask] = null;
+            if (lastOfAddress.get(s.upstreamLocal(), -1) == oldestSidecar) {
+                lastOfAddress.remove(s.upstreamLocal());
             }
+            oldestSidecar++;
         }
     }
 
     private void addressPair(EnvoyHop s, EnvoyHop g, long dt) {
-        dtByGateway.computeIfAbsent(g.emitter(), k -> new HashMap<>()).merge(dt, 1, Integer::sum);
-        ddByGateway.computeIfAbsent(g.emitter(), k -> new HashMap<>()).merge(g.duration() - s.duration(), 1, Integer::sum);
-        downOverheadByGateway.computeIfAbsent(g.emitter(), k -> new HashMap<>()).merge(g.down() - s.down(), 1, Integer::sum);
-        upOverheadByGateway.computeIfAbsent(g.emitter(), k -> new HashMap<>()).merge(g.up() - s.up(), 1, Integer::sum);
+        if (g.emitter() != lastCountsOf) {
+            lastCountsOf = g.emitter();
+            lastCounts = pairCounts.computeIfAbsent(g.emitter(), k -> new PairCounts());
+        }
+        lastCounts.dt.add(dt, 1);
+        lastCounts.dd.add(g.duration() - s.duration(), 1);
+        lastCounts.down.add(g.down() - s.down(), 1);
+        lastCounts.up.add(g.up() - s.up(), 1);
         List<long[]> pairs = sidecarPairs.computeIfAbsent(s.source(), k -> new ArrayList<>());
         if (pairs.size() < SOURCE_PAIRS) {
             pairs.add(new long[]{g.emitter(), dt});

@@ -33,9 +33,10 @@ final class ProxyJoin {
     private final long[] windowOf;
     private final double[] spreadOf;
     private final Long[] forcedProxyOf;
-    private final List<Set<Long>> allowedOf = new ArrayList<>();
-    /** Per hop of the slice, the client addresses Squid sees for its emitter, or null. */
-    private final List<Set<Long>> clientsOf = new ArrayList<>();
+    /** Per Squid line, the proxy addresses its source serves (sorted), or null when any. */
+    private final long[][] allowedOf;
+    /** Per hop of the slice, the client addresses Squid sees for its emitter (sorted), or null. */
+    private final long[][] clientsOf;
 
     private ProxyJoin(List<EnvoyLine> hops, List<SquidLine> squid, Learned learned, JoinSettings settings, long commitBefore) {
         this.hops = hops;
@@ -46,16 +47,28 @@ final class ProxyJoin {
         windowOf = new long[squid.size()];
         spreadOf = new double[squid.size()];
         forcedProxyOf = new Long[squid.size()];
+        allowedOf = new long[squid.size()][];
+        clientsOf = new long[hops.size()][];
+        // the few distinct sets as sorted arrays: looked up per candidate without boxing
+        java.util.Map<Set<Long>, long[]> sorted = new java.util.IdentityHashMap<>();
         for (int i = 0; i < squid.size(); i++) {
             int source = squid.get(i).hop.source();
             windowOf[i] = learned.squidWindowMs().getOrDefault(source, settings.proxyWindowMs());
             spreadOf[i] = learned.squidSpreadMs().getOrDefault(source, 100.0);
             forcedProxyOf[i] = settings.squidProxy().get(source);
-            allowedOf.add(learned.allowedProxies(source));
+            allowedOf[i] = sortedArray(learned.allowedProxies(source), sorted);
         }
-        for (EnvoyLine h : hops) {
-            clientsOf.add(learned.clientsByEmitter().get(h.hop.emitter()));
+        for (int e = 0; e < hops.size(); e++) {
+            clientsOf[e] = sortedArray(learned.clientsByEmitter().get(hops.get(e).hop.emitter()), sorted);
         }
+    }
+
+    private static long[] sortedArray(Set<Long> set, java.util.Map<Set<Long>, long[]> done) {
+        return set == null ? null : done.computeIfAbsent(set, s -> s.stream().mapToLong(Long::longValue).sorted().toArray());
+    }
+
+    private static boolean contains(long[] sorted, long value) {
+        return java.util.Arrays.binarySearch(sorted, value) >= 0;
     }
 
     /** Pairs the unpaired upstream hops among {@code lines} with the unpaired {@code squidLines}. */
@@ -86,7 +99,6 @@ final class ProxyJoin {
         TimeIndex.Builder byBytes = new TimeIndex.Builder();
         TimeIndex.Builder byPort = new TimeIndex.Builder();
         TimeIndex.Builder failedEmpty = new TimeIndex.Builder();
-        TimeIndex.Builder all = new TimeIndex.Builder();
         for (int i = 0; i < squid.size(); i++) {
             SquidLine q = squid.get(i);
             byBytes.add(q.hop.bytes(), i, q.start);
@@ -96,7 +108,6 @@ final class ProxyJoin {
             if (q.hop.bytes() == 0 && q.hop.httpStatus() >= 400) {
                 failedEmpty.add(0, i, q.start);
             }
-            all.add(0, i, q.start);
         }
         TimeIndex bytesIndex = byBytes.build();
         TimeIndex portIndex = byPort.build();
@@ -125,17 +136,19 @@ final class ProxyJoin {
         } else {
             exact.assign(chosen);
         }
-        TimeIndex allIndex = all.build();
+        TimeIndex.Builder unpaired = new TimeIndex.Builder();
+        for (int i = 0; i < squid.size(); i++) {
+            if (squid.get(i).upstream == null) {
+                unpaired.add(0, i, squid.get(i).start);
+            }
+        }
+        TimeIndex unpairedIndex = unpaired.build();
         Round rest = new Round();
         for (int e = 0; e < hops.size(); e++) {
             EnvoyLine h = hops.get(e);
             if (h.squid == null) {
                 int ei = e;
-                allIndex.forEach(0, h.start - w, h.start + w, q -> {
-                    if (squid.get(q).upstream == null) {
-                        rest.consider(ei, q);
-                    }
-                });
+                unpairedIndex.forEach(0, h.start - w, h.start + w, q -> rest.consider(ei, q));
             }
         }
         rest.assign();
@@ -258,8 +271,8 @@ final class ProxyJoin {
                 return null;
             }
         } else {
-            Set<Long> allowed = allowedOf.get(qi);
-            if (allowed != null && !allowed.contains(e.upstreamHost())) {
+            long[] allowed = allowedOf[qi];
+            if (allowed != null && !contains(allowed, e.upstreamHost())) {
                 return null;
             }
         }
@@ -271,8 +284,8 @@ final class ProxyJoin {
         // Squid saw this hop's own address (no SNAT) with another port: another connection
         boolean portConflict = s.clientPort() >= 0 && e.upstreamLocalPort() >= 0 && s.clientIp() == e.upstreamLocalIp()
                 && s.clientPort() != e.upstreamLocalPort();
-        Set<Long> clients = clientsOf.get(hi);
-        double client = clients == null ? 0.5 : clients.contains(s.clientIp()) ? 1.0 : 0.0;
+        long[] clients = clientsOf[hi];
+        double client = clients == null ? 0.5 : contains(clients, s.clientIp()) ? 1.0 : 0.0;
         double bytes = db == 0 || db == 39 ? 1.0
                 // a constant overhead on the gateway's mesh side (Istio peer metadata)
                 : db >= 1 && db <= 2048 ? 0.9

@@ -14,6 +14,9 @@ public final class Roles {
     private final Map<Integer, long[]> hints = new HashMap<>();
     private final Map<Integer, Boolean> named = new HashMap<>();
     private final Map<Integer, Role> decided = new HashMap<>();
+    /** {@link #decided} by emitter number, for the small non-negative ones (every line asks): 0 not yet, 1 none, else ordinal + 2. */
+    private byte[] byEmitter = new byte[0];
+    private static final Role[] ROLES = Role.values();
 
     /** Counts {@code lines} lines of {@code emitter} with {@code hint} (0, {@link EnvoyHop#HINT_SIDECAR}, {@link EnvoyHop#HINT_GATEWAY}). */
     public void count(int emitter, int hint, boolean namedGateway, long lines) {
@@ -22,6 +25,7 @@ public final class Roles {
             named.put(emitter, true);
         }
         decided.clear();
+        byEmitter = new byte[0];
     }
 
     /** Roles counted from the lines themselves. */
@@ -39,6 +43,20 @@ public final class Roles {
     }
 
     Role ofEmitter(int emitter) {
+        if (emitter >= 0 && emitter < 1 << 16) {
+            if (emitter >= byEmitter.length) {
+                byEmitter = java.util.Arrays.copyOf(byEmitter, Math.max(emitter + 1, 2 * byEmitter.length));
+            }
+            if (byEmitter[emitter] == 0) {
+                Role decision = decide(emitter);
+                byEmitter[emitter] = (byte) (decision == null ? 1 : decision.ordinal() + 2);
+            }
+            return byEmitter[emitter] == 1 ? null : ROLES[byEmitter[emitter] - 2];
+        }
+        return decide(emitter);
+    }
+
+    private Role decide(int emitter) {
         return decided.computeIfAbsent(emitter, e -> {
             long[] n = hints.get(e);
             if (named.containsKey(e) || (n != null && n[EnvoyHop.HINT_GATEWAY] > n[EnvoyHop.HINT_SIDECAR])) {
