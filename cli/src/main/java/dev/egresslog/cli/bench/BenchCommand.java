@@ -67,15 +67,15 @@ public final class BenchCommand {
         java.util.regex.Matcher read = java.util.regex.Pattern.compile("read [\\d,]+ lines from .* in ([\\d.]+) s").matcher(progress);
         java.util.regex.Matcher sorting = java.util.regex.Pattern.compile("sorting .*\\(([\\d.]+) s\\)").matcher(progress);
         java.util.regex.Matcher correlating = java.util.regex.Pattern.compile(
-                "correlating \\(([\\d.]+) s: the engine ([\\d.]+) s on one core, reading its lines from the database ([\\d.]+) s\\)")
+                "correlating \\(([\\d.]+) s: the engine ([\\d.]+) s, ([\\d.]+) s of CPU on its thread; reading its lines from the database ([\\d.]+) s\\)")
                 .matcher(progress);
         java.util.regex.Matcher building = java.util.regex.Pattern.compile("building tunnels \\(([\\d.]+) s\\)").matcher(progress);
         if (!(read.find() && sorting.find() && correlating.find() && building.find())) {
             return "stages: not found in trace's progress";
         }
-        return String.format("stages: read, parse and store %s s; stage the lines sorted %s s; correlate %s s (the engine %s s on one "
-                        + "core, reading its lines back %s s); build the rows of tunnels %s s", read.group(1), sorting.group(1),
-                correlating.group(1), correlating.group(2), correlating.group(3), building.group(1));
+        return String.format("stages: read, parse and store %s s; stage the lines sorted %s s; correlate %s s (the engine %s s, %s s of "
+                        + "CPU on its thread; reading its lines back %s s); build the rows of tunnels %s s", read.group(1), sorting.group(1),
+                correlating.group(1), correlating.group(2), correlating.group(3), correlating.group(4), building.group(1));
     }
 
     @Command(name = "trace", mixinStandardHelpOptions = true,

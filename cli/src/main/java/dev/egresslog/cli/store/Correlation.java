@@ -154,7 +154,9 @@ public final class Correlation {
                 (System.nanoTime() - t0) / 1e9));
         createRowsTable();
         readingNanos = 0;
+        readingCpuNanos = 0;
         long engineStart = System.nanoTime();
+        long engineCpuStart = CPU.getCurrentThreadCpuTime();
         try (RowWriter rows = new RowWriter((DuckDBConnection) connection, "egresslog_work", "engine_rows", Correlation::appendRow)) {
             engineResult = Engine.correlate(() -> envoyLines(learningTable("envoy")), () -> squidLines(learningTable("squid")),
                     () -> envoyLines("envoy_hops"), () -> squidLines("squid_hops"), roles, settings, rows, progress);
@@ -162,8 +164,9 @@ public final class Correlation {
             throw e.cause;
         }
         double total = (System.nanoTime() - engineStart) / 1e9;
-        progress.accept(String.format("correlating (%.1f s: the engine %.1f s on one core, reading its lines from the database %.1f s)",
-                total, total - readingNanos / 1e9, readingNanos / 1e9));
+        double engineCpu = (CPU.getCurrentThreadCpuTime() - engineCpuStart - readingCpuNanos) / 1e9;
+        progress.accept(String.format("correlating (%.1f s: the engine %.1f s, %.1f s of CPU on its thread; reading its lines from the database %.1f s)",
+                total, total - readingNanos / 1e9, engineCpu, readingNanos / 1e9));
         stage("building tunnels", this::tunnels);
         if (window == null) {
             replace();
@@ -394,8 +397,10 @@ public final class Correlation {
     }
 
     private final Map<Long, Integer> emitters = new HashMap<>();
-    /** Time spent reading the staged lines back, which the engine's own time excludes. */
+    /** Time spent reading the staged lines back, which the engine's own time excludes (wall, and CPU of the engine's thread). */
     private long readingNanos;
+    private long readingCpuNanos;
+    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
 
     /** How far back a stream pass learns its clocks from (data time): the span of a clock model's knots. */
     static final long LEARNING_MS = 20_000;
@@ -456,6 +461,7 @@ public final class Correlation {
             page.clear();
             at = 0;
             long t0 = System.nanoTime();
+            long cpu0 = CPU.getCurrentThreadCpuTime();
             try (Statement st = connection.createStatement();
                  ResultSet rs = st.executeQuery("SELECT * FROM " + table + " WHERE rowid >= " + next + " AND rowid < "
                          + (next + PAGE_ROWS) + " ORDER BY rowid")) {
@@ -466,6 +472,7 @@ public final class Correlation {
                 throw new UncheckedSqlException(e);
             }
             readingNanos += System.nanoTime() - t0;
+            readingCpuNanos += CPU.getCurrentThreadCpuTime() - cpu0;
             next += PAGE_ROWS;
             done = page.size() < PAGE_ROWS;
             return !page.isEmpty();

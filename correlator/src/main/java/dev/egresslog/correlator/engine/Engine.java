@@ -120,6 +120,9 @@ public final class Engine {
         /** How far a gateway's corrected start can be from its written one, and a Squid line's mesh start from its own. */
         private final long maxGatewaySkew;
         private final long maxSquidAhead;
+        /** The learned skew and overhead of each gateway, by emitter number (every line asks). */
+        private final long[] skewOf;
+        private final long[] overheadOf;
 
         Join(Iterator<EnvoyHop> envoy, Iterator<SquidHop> squid, Roles roles, Learned learned, JoinSettings settings, Rows rows) {
             this.envoy = envoy;
@@ -131,6 +134,8 @@ public final class Engine {
             nextEnvoy = envoy.hasNext() ? envoy.next() : null;
             nextSquid = squid.hasNext() ? squid.next() : null;
             maxGatewaySkew = learned.gatewaySkewMs().values().stream().mapToLong(Math::abs).max().orElse(0);
+            skewOf = byEmitter(learned.gatewaySkewMs());
+            overheadOf = byEmitter(learned.downOverhead());
             // the most a Squid clock is ahead of the mesh's: its lines are read that much earlier
             long ahead = 0;
             for (ClockModel m : learned.squidClocks().values()) {
@@ -177,6 +182,25 @@ public final class Engine {
             }
         }
 
+        private static long[] byEmitter(Map<Integer, Long> values) {
+            int n = values.keySet().stream().mapToInt(Integer::intValue).filter(e -> e >= 0 && e < 1 << 16).max().orElse(-1) + 1;
+            long[] a = new long[n];
+            values.forEach((e, v) -> {
+                if (e >= 0 && e < n) {
+                    a[e] = v;
+                }
+            });
+            return a;
+        }
+
+        private static long ofEmitter(long[] byEmitter, Map<Integer, Long> values, int emitter) {
+            // the array holds every value of an emitter below 2^16 (the others are 0)
+            if (emitter >= 0 && emitter < 1 << 16) {
+                return emitter < byEmitter.length ? byEmitter[emitter] : 0;
+            }
+            return values.getOrDefault(emitter, 0L);
+        }
+
         /** The earliest mesh start a held or unread line can have, or Long.MAX_VALUE when there is none. */
         private long earliest() {
             long earliest = Long.MAX_VALUE;
@@ -204,11 +228,11 @@ public final class Engine {
                 if (role == null) {
                     continue;
                 }
-                long start = role == Role.GATEWAY ? h.start() - learned.gatewaySkewMs().getOrDefault(h.emitter(), 0L) : h.start();
+                long start = role == Role.GATEWAY ? h.start() - ofEmitter(skewOf, learned.gatewaySkewMs(), h.emitter()) : h.start();
                 EnvoyLine line = new EnvoyLine(h, role, start);
                 // what the client received: the gateway's count less its own overhead (Istio's peer
                 // metadata), until its sidecar's line says exactly
-                long overhead = learned.downOverhead().getOrDefault(h.emitter(), 0L);
+                long overhead = ofEmitter(overheadOf, learned.downOverhead(), h.emitter());
                 if (role == Role.GATEWAY && h.down() > overhead && overhead > 0) {
                     line.down = h.down() - overhead;
                 }

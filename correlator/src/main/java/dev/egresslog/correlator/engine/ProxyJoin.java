@@ -136,22 +136,47 @@ final class ProxyJoin {
         } else {
             exact.assign(chosen);
         }
+        // the Squid lines still unpaired, by how long they lasted: a hop looks only where the
+        // durations can agree, and considers them in start order as one list would give them
         TimeIndex.Builder unpaired = new TimeIndex.Builder();
         for (int i = 0; i < squid.size(); i++) {
             if (squid.get(i).upstream == null) {
-                unpaired.add(0, i, squid.get(i).start);
+                unpaired.add(durationBucket(squid.get(i).hop.elapsed()), i, squid.get(i).start);
             }
         }
         TimeIndex unpairedIndex = unpaired.build();
         Round rest = new Round();
+        int[] found = {0};
+        int[][] buffer = {new int[64]};
         for (int e = 0; e < hops.size(); e++) {
             EnvoyLine h = hops.get(e);
             if (h.squid == null) {
-                int ei = e;
-                unpairedIndex.forEach(0, h.start - w, h.start + w, q -> rest.consider(ei, q));
+                long d = h.hop.duration();
+                long tolerance = 250 + d / 20;
+                found[0] = 0;
+                for (long b = durationBucket(d - tolerance); b <= durationBucket(d + tolerance); b++) {
+                    unpairedIndex.forEach(b, h.start - w, h.start + w, q -> {
+                        if (found[0] == buffer[0].length) {
+                            buffer[0] = java.util.Arrays.copyOf(buffer[0], found[0] * 2);
+                        }
+                        buffer[0][found[0]++] = q;
+                    });
+                }
+                java.util.Arrays.sort(buffer[0], 0, found[0]);
+                for (int i = 0; i < found[0]; i++) {
+                    rest.consider(e, buffer[0][i]);
+                }
             }
         }
         rest.assign();
+    }
+
+    /**
+     * A duration's bucket: monotone, eight to each doubling of (ms + 256); what {@link #score}
+     * accepts for a hop's duration d (within 250 ms + d/20) spans 2 to 13 of them.
+     */
+    static long durationBucket(long ms) {
+        return (long) (8 * (Math.log(Math.max(0, ms) + 256.0) / Math.log(2)));
     }
 
     /** One round of candidates and their matching. */

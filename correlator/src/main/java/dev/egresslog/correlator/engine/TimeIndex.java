@@ -7,16 +7,21 @@ import java.util.function.IntConsumer;
  * Items by a key (an address, a byte count) and, within a key, by time: the items of one key
  * within a time range are found in O(log n). Entries must be added in time order (the join holds
  * its lines sorted by start); built once, read-only after. Keys are grouped by a 32-bit hash
- * with a primitive sort: no boxing, and a collision only costs a comparison.
+ * with a primitive sort: no boxing, and a collision only costs a comparison; an open-addressing
+ * table gives each hash's range of entries.
  */
 final class TimeIndex {
-    private final long[] order;
     private final long[] keys;
     private final long[] times;
     private final int[] items;
+    /** Per slot: a hash, and the range [rangeFrom, rangeTo) of its entries; rangeTo 0 for an empty slot. */
+    private final int[] slotHash;
+    private final int[] rangeFrom;
+    private final int[] rangeTo;
+    private final int mask;
 
     private TimeIndex(long[] key, int[] item, long[] time, int count) {
-        order = new long[count];
+        long[] order = new long[count];
         for (int i = 0; i < count; i++) {
             order[i] = ((long) hash(key[i]) << 32) | i;
         }
@@ -30,7 +35,26 @@ final class TimeIndex {
             keys[i] = key[e];
             times[i] = time[e];
             items[i] = item[e];
-            order[i] >>= 32;
+        }
+        int slots = Integer.highestOneBit(Math.max(8, count)) << 2;
+        mask = slots - 1;
+        slotHash = new int[slots];
+        rangeFrom = new int[slots];
+        rangeTo = new int[slots];
+        for (int i = 0; i < count; ) {
+            int h = (int) (order[i] >> 32);
+            int j = i + 1;
+            while (j < count && (int) (order[j] >> 32) == h) {
+                j++;
+            }
+            int slot = h & mask;
+            while (rangeTo[slot] != 0) {
+                slot = (slot + 1) & mask;
+            }
+            slotHash[slot] = h;
+            rangeFrom[slot] = i;
+            rangeTo[slot] = j;
+            i = j;
         }
     }
 
@@ -40,11 +64,17 @@ final class TimeIndex {
 
     /** Calls {@code visit} with each item under {@code key} whose time is within [from, to], in time order. */
     void forEach(long key, long from, long to, IntConsumer visit) {
-        long h = hash(key);
-        int lo = lowerBound(order, 0, order.length, h);
-        int hi = lowerBound(order, lo, order.length, h + 1);
+        int h = hash(key);
+        int slot = h & mask;
+        while (rangeTo[slot] != 0 && slotHash[slot] != h) {
+            slot = (slot + 1) & mask;
+        }
+        if (rangeTo[slot] == 0) {
+            return;
+        }
+        int hi = rangeTo[slot];
         // within one hash, entries are in time order: from the first one at or after from
-        for (int i = lowerBound(times, lo, hi, from); i < hi && times[i] <= to; i++) {
+        for (int i = lowerBound(times, rangeFrom[slot], hi, from); i < hi && times[i] <= to; i++) {
             if (keys[i] == key) {
                 visit.accept(items[i]);
             }
