@@ -69,6 +69,33 @@ public final class Engine {
     public static Result correlate(Supplier<Iterator<EnvoyHop>> learnEnvoy, Supplier<Iterator<SquidHop>> learnSquid,
                                    Supplier<Iterator<EnvoyHop>> envoy, Supplier<Iterator<SquidHop>> squid, Roles roles,
                                    JoinSettings settings, Consumer<Tunnel> rows, Consumer<String> progress) {
+        return correlate(learnEnvoy, learnSquid, envoy, squid, roles, settings, rows, progress, Slices.ALL);
+    }
+
+    /**
+     * Where the join starts and what it reports as it goes. The join decides the lines slice by
+     * slice, each slice's in one step; the rows of a slice's decisions are handed over before
+     * {@code done} is told the slice's end. A caller that runs again later (a stream's next pass)
+     * starts at the slice after the last one it keeps, with the lines of the rows it keeps left
+     * out: the rows are then those of one run over all the lines.
+     *
+     * @param firstSliceMs where the first slice starts (a multiple of {@link #SLICE_MS}), or
+     *                     Long.MIN_VALUE: where the first line is
+     * @param done         called with each slice's end once its rows are handed over
+     */
+    public record Slices(long firstSliceMs, java.util.function.LongConsumer done) {
+        public static final Slices ALL = new Slices(Long.MIN_VALUE, end -> { });
+    }
+
+    /** The slices' length: a caller that resumes starts at a multiple of it. */
+    public static long sliceMs() {
+        return SLICE_MS;
+    }
+
+    /** As above, from the slice {@code slices} says, telling it each slice's end. */
+    public static Result correlate(Supplier<Iterator<EnvoyHop>> learnEnvoy, Supplier<Iterator<SquidHop>> learnSquid,
+                                   Supplier<Iterator<EnvoyHop>> envoy, Supplier<Iterator<SquidHop>> squid, Roles roles,
+                                   JoinSettings settings, Consumer<Tunnel> rows, Consumer<String> progress, Slices slices) {
         long t0 = System.nanoTime();
         SquidLearner squidLearner = new SquidLearner(settings.maxSkewMs(), learnSquid.get());
         MeshLearner meshLearner = new MeshLearner(roles, settings.meshWindowMs(), settings.proxyAddresses(), squidLearner::accept);
@@ -78,7 +105,7 @@ public final class Engine {
         t0 = lap(progress, "learning clocks", t0);
 
         Rows out = new Rows(learned, settings, rows);
-        new Join(envoy.get(), squid.get(), roles, learned, settings, out).run();
+        new Join(envoy.get(), squid.get(), roles, learned, settings, out, slices).run();
         lap(progress, "joining", t0);
 
         Map<Integer, Long> proxyOf = new java.util.HashMap<>();
@@ -120,11 +147,17 @@ public final class Engine {
         /** How far a gateway's corrected start can be from its written one, and a Squid line's mesh start from its own. */
         private final long maxGatewaySkew;
         private final long maxSquidAhead;
+        private final Slices slices;
+        private final long lag;
         /** The learned skew and overhead of each gateway, by emitter number (every line asks). */
         private final long[] skewOf;
         private final long[] overheadOf;
 
-        Join(Iterator<EnvoyHop> envoy, Iterator<SquidHop> squid, Roles roles, Learned learned, JoinSettings settings, Rows rows) {
+        Join(Iterator<EnvoyHop> envoy, Iterator<SquidHop> squid, Roles roles, Learned learned, JoinSettings settings, Rows rows,
+             Slices slices) {
+            this.slices = slices;
+            // a line no join took waits this long for a partner in the next slice
+            lag = Math.max(MeshJoin.SNAT_WINDOW_MS, Math.max(settings.meshWindowMs(), settings.proxyWindowMs()));
             this.envoy = envoy;
             this.squid = squid;
             this.roles = roles;
@@ -154,6 +187,9 @@ public final class Engine {
                 if (earliest == Long.MAX_VALUE) {
                     return;
                 }
+                if (slice == Long.MIN_VALUE && slices.firstSliceMs() != Long.MIN_VALUE) {
+                    slice = slices.firstSliceMs();
+                }
                 // nothing near: the next slice is where the next line is (a gap in the logs, a hostile time)
                 if (slice == Long.MIN_VALUE || earliest >= slice + SLICE_MS + CONTEXT_MS) {
                     slice = Math.floorDiv(earliest, SLICE_MS) * SLICE_MS;
@@ -175,9 +211,14 @@ public final class Engine {
                 }
                 ctx.sort(Comparator.comparingLong((EnvoyLine l) -> l.start).thenComparingLong(l -> l.hop.id()));
                 ctxSquid.sort(Comparator.comparingLong((SquidLine q) -> q.start).thenComparingLong(q -> q.hop.id()));
-                MeshJoin.join(ctx, end, learned, settings.meshWindowMs());
-                ProxyJoin.join(ctx, ctxSquid, end, learned, settings);
-                leaveBefore(end - CONTEXT_MS);
+                // the slice decides what starts before its end less the context (which it sees
+                // after it), and those lines leave with their rows; a line no join took waits a
+                // little longer, for a partner that starts after that
+                long decided = end - CONTEXT_MS;
+                MeshJoin.join(ctx, decided, learned, settings.meshWindowMs());
+                ProxyJoin.join(ctx, ctxSquid, decided, learned, settings);
+                leaveBefore(decided);
+                slices.done().accept(end);
                 slice = end;
             }
         }
@@ -248,11 +289,14 @@ public final class Engine {
             }
         }
 
-        /** Lines that started before {@code time} can no longer be paired: they leave, into their rows. */
+        /**
+         * Lines decided before {@code time} leave, into their rows: a joined line when its pair's
+         * first line started before it, a line no join took {@link #lag} later.
+         */
         private void leaveBefore(long time) {
             List<EnvoyLine> keep = new ArrayList<>();
             for (EnvoyLine l : lines) {
-                if (l.start < time) {
+                if (l.joined() ? l.anchor() < time : l.start < time - lag) {
                     rows.leave(l);
                 } else {
                     keep.add(l);
@@ -262,7 +306,7 @@ public final class Engine {
             lines.addAll(keep);
             List<SquidLine> keepSquid = new ArrayList<>();
             for (SquidLine q : squidLines) {
-                if (q.start < time) {
+                if (q.upstream != null ? q.upstream.anchor() < time : q.start < time - lag) {
                     rows.leave(q);
                 } else {
                     keepSquid.add(q);

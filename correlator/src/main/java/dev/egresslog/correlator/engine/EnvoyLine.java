@@ -16,6 +16,20 @@ final class EnvoyLine {
     /** The rows it is in (the invariant: one, when it is on an egress path). */
     int rows;
 
+    /**
+     * When the join decides it: its start, or its mesh partner's when that is earlier (a pair is
+     * decided, and its row written, when the first of its two lines is).
+     */
+    long anchor() {
+        EnvoyLine partner = gateway != null ? gateway : sidecar;
+        return partner == null ? start : Math.min(start, partner.start);
+    }
+
+    /** Whether a join took it. */
+    boolean joined() {
+        return gateway != null || sidecar != null || squid != null;
+    }
+
     EnvoyLine(EnvoyHop hop, Role role, long start) {
         this.hop = hop;
         this.role = role;

@@ -263,7 +263,7 @@ final class ProxyJoin {
             for (int e = 0; e < chosen.length; e++) {
                 int c = chosen[e];
                 EnvoyLine h = hops.get(e);
-                if (c >= 0 && h.start < commitBefore) {
+                if (c >= 0 && h.anchor() < commitBefore) {
                     SquidLine q = squid.get(matching.right(c));
                     h.squid = q;
                     h.proxyLink = links.get(c);
