@@ -372,11 +372,15 @@ final class StreamCommand implements Callable<Integer> {
         long open;
         double lastSeconds;
 
-        Passes(Store store, CorrelatorOptions options, Watermarks watermarks, PrintWriter err) {
+        /** The slice the next pass starts at (the engine's: the one after the last whose rows are final), kept in stream_state. */
+        private long resumeSlice;
+
+        Passes(Store store, CorrelatorOptions options, Watermarks watermarks, PrintWriter err) throws SQLException {
             this.store = store;
             this.options = options;
             this.watermarks = watermarks;
             this.err = err;
+            this.resumeSlice = state(store, "resume_slice", Long.MIN_VALUE);
         }
 
         /** The stream was read to its end and nothing came for a while: the last pass treats every source as idle. */
@@ -403,16 +407,19 @@ final class StreamCommand implements Callable<Integer> {
             long horizon = Math.max(0, watermarks.finalBefore());
             long finalBefore = Math.max(0, watermarks.advance());
             List<long[]> late = lateRanges();
-            new Correlation(store.connection(), options, SQL_TIMING ? line -> {
+            Correlation.Result result = new Correlation(store.connection(), options, SQL_TIMING ? line -> {
                 err.println("egresslog stream: pass: " + line.strip());
                 err.flush();
-            } : line -> { }).run(new Correlation.Window(horizon, finalBefore, late));
+            } : line -> { }).run(new Correlation.Window(horizon, finalBefore, late, resumeSlice));
             try (Statement s = store.connection().createStatement()) {
                 s.execute("BEGIN TRANSACTION");
                 s.execute("INSERT INTO stream_state VALUES ('final_before', " + finalBefore
                         + ") ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+                s.execute("INSERT INTO stream_state VALUES ('resume_slice', " + result.resumeSliceMs()
+                        + ") ON CONFLICT (key) DO UPDATE SET value = excluded.value");
                 s.execute("DELETE FROM late_lines");
                 s.execute("COMMIT");
+                resumeSlice = result.resumeSliceMs();
                 try (ResultSet rs = s.executeQuery("SELECT count(*), count(*) FILTER (WHERE NOT final) FROM tunnels")) {
                     rs.next();
                     rows = rs.getLong(1);

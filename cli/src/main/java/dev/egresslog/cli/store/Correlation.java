@@ -69,15 +69,29 @@ public final class Correlation {
      * {@code finalBeforeMs} become final: later passes leave them alone, unless a late line
      * arrives near them.
      *
-     * @param horizonMs     lines that ended before this (mesh time) are not looked at again
-     * @param finalBeforeMs rows that end before this are final
+     * <p>The engine decides the lines slice by slice; a pass keeps (makes final) the rows of the
+     * slices whose lines have all arrived, and the next pass starts at the slice after them with
+     * every line not in a final row: the rows are then those that trace makes of the same lines.
+     *
+     * @param horizonMs     lines that ended before this (mesh time) are not looked at again, unless
+     *                      they are in no final row and after the slice a pass resumes at
+     * @param finalBeforeMs rows that end before this are final, once their slice is complete
      * @param lateRanges    [from, to] ranges of epoch ms around lines that arrived after their time was final
+     * @param resumeSliceMs the slice the last pass stopped keeping rows at, or Long.MIN_VALUE
      */
-    public record Window(long horizonMs, long finalBeforeMs, List<long[]> lateRanges) {
+    public record Window(long horizonMs, long finalBeforeMs, List<long[]> lateRanges, long resumeSliceMs) {
         public Window {
             lateRanges = List.copyOf(lateRanges);
         }
+
+        /** The earliest end (mesh time) of a line in a row that is not final. */
+        long from() {
+            return resumeSliceMs == Long.MIN_VALUE ? OLDEST_MS : Math.min(horizonMs, resumeSliceMs - Engine.sliceMs());
+        }
     }
+
+    /** 0001-01-01: before any line's time (DuckDB's timestamps start there). */
+    static final long OLDEST_MS = -62_135_596_800_000L;
 
     /**
      * How far apart the ends of one tunnel's lines can be (mesh time, once Squid's offset is
@@ -157,9 +171,23 @@ public final class Correlation {
         readingCpuNanos = 0;
         long engineStart = System.nanoTime();
         long engineCpuStart = CPU.getCurrentThreadCpuTime();
+        long[] handed = {0};
+        keptRows = 0;
+        resumeSliceMs = window == null ? Long.MIN_VALUE : window.resumeSliceMs();
+        // a pass keeps the rows of the slices whose lines have all arrived: every line that starts
+        // before the slice's end and its context (the end of a line that starts later is later)
+        Engine.Slices slices = window == null ? Engine.Slices.ALL : new Engine.Slices(window.resumeSliceMs(), end -> {
+            if (end + Engine.contextMs() <= window.finalBeforeMs()) {
+                keptRows = handed[0];
+                resumeSliceMs = end;
+            }
+        });
         try (RowWriter rows = new RowWriter((DuckDBConnection) connection, "egresslog_work", "engine_rows", Correlation::appendRow)) {
             engineResult = Engine.correlate(() -> envoyLines(learningTable("envoy")), () -> squidLines(learningTable("squid")),
-                    () -> envoyLines("envoy_hops"), () -> squidLines("squid_hops"), roles, settings, rows, progress);
+                    () -> envoyLines("envoy_ends"), () -> squidLines("squid_ends"), roles, settings, t -> {
+                        handed[0]++;
+                        rows.accept(t);
+                    }, progress, slices);
         } catch (UncheckedSqlException e) {
             throw e.cause;
         }
@@ -187,6 +215,9 @@ public final class Correlation {
 
     /** What the engine returned on the last run. */
     private Engine.Result engineResult;
+    /** Of a stream pass: the rows (in the engine's order) of the slices complete, and the slice after them. */
+    private long keptRows;
+    private long resumeSliceMs = Long.MIN_VALUE;
 
     /**
      * Trace's rows, built aside in {@code tunnels_building}, replace the table in one transaction
@@ -366,14 +397,17 @@ public final class Correlation {
         String squid = squidSql(squidWindowFilter(true));
         exec("CREATE OR REPLACE TABLE envoy_hops AS SELECT * FROM (" + envoy + ") ORDER BY t0, source_id, line");
         exec("CREATE OR REPLACE TABLE squid_hops AS SELECT * FROM (" + squid + ") ORDER BY t0, source_id, line");
+        // the engine joins them in end order (a tunnel's lines end together, however long it lived)
+        exec("CREATE OR REPLACE TABLE envoy_ends AS SELECT * FROM envoy_hops ORDER BY t0 + duration, source_id, line");
+        exec("CREATE OR REPLACE TABLE squid_ends AS SELECT * FROM squid_hops ORDER BY t0 + elapsed, source_id, line");
         if (window != null) {
             // a stream pass learns its clocks from the last minutes, its final rows' lines included: a
             // pass's window alone holds too few certain pairs to place a burst's lines within ms
-            String near = " >= " + epochMs(window.horizonMs() - LEARNING_MS) + lateRanges("e.end_time", LEARNING_MS);
+            String near = " >= " + epochMs(window.from() - LEARNING_MS) + lateRanges("e.end_time", LEARNING_MS);
             exec("CREATE OR REPLACE TABLE envoy_learn AS SELECT * FROM (" + envoySql("\n  AND (e.end_time" + near + ")")
                     + ") ORDER BY t0, source_id, line");
-            String known = "epoch_ms(q.end_time) - src.clock_offset_ms >= " + (window.horizonMs() - LEARNING_MS);
-            String unknown = "q.end_time >= " + epochMs(window.horizonMs() - LEARNING_MS - options.maxSkewMs());
+            String known = "epoch_ms(q.end_time) - src.clock_offset_ms >= " + (window.from() - LEARNING_MS);
+            String unknown = "q.end_time >= " + epochMs(window.from() - LEARNING_MS - options.maxSkewMs());
             exec("CREATE OR REPLACE TABLE squid_learn AS SELECT * FROM (" + squidSql("\n  AND (CASE WHEN src.clock_offset_ms IS NULL THEN "
                     + unknown + " ELSE " + known + " END" + lateRanges("q.end_time", LEARNING_MS + options.maxSkewMs()) + ")")
                     + ") ORDER BY t0, source_id, line");
@@ -559,7 +593,7 @@ public final class Correlation {
             return;
         }
         unsettleLate();
-        String near = "end_time >= " + epochMs(window.horizonMs() - 2 * SLACK_MS) + lateRanges("end_time", 2 * SLACK_MS);
+        String near = "end_time >= " + epochMs(window.from() - 2 * SLACK_MS) + lateRanges("end_time", 2 * SLACK_MS);
         exec("""
                 CREATE OR REPLACE TABLE settled AS
                 SELECT sidecar_source_id::BIGINT * %1$s + sidecar_line AS hid FROM %3$s
@@ -607,7 +641,7 @@ public final class Correlation {
         if (window == null) {
             return "";
         }
-        return "\n  AND (" + endColumn + " >= " + epochMs(window.horizonMs() - SLACK_MS - widen)
+        return "\n  AND (" + endColumn + " >= " + epochMs(window.from() - SLACK_MS - widen)
                 + lateRanges(endColumn, SLACK_MS + widen) + ")"
                 + "\n  AND " + hid + " NOT IN (SELECT hid FROM settled)";
     }
@@ -621,7 +655,7 @@ public final class Correlation {
         if (window == null) {
             return "";
         }
-        StringBuilder known = new StringBuilder("epoch_ms(q.end_time) - src.clock_offset_ms >= " + (window.horizonMs() - SLACK_MS));
+        StringBuilder known = new StringBuilder("epoch_ms(q.end_time) - src.clock_offset_ms >= " + (window.from() - SLACK_MS));
         for (long[] range : window.lateRanges()) {
             known.append(" OR epoch_ms(q.end_time) - src.clock_offset_ms BETWEEN ").append(range[0] - 2 * SLACK_MS)
                     .append(" AND ").append(range[1] + 2 * SLACK_MS);
@@ -681,7 +715,7 @@ public final class Correlation {
     private void tunnels() throws SQLException {
         learned();
         // the text of each proxy address key the rows and the sources name: few distinct ones
-        String near = window == null ? "" : "\n  AND (end_time >= " + epochMs(window.horizonMs() - 3 * SLACK_MS)
+        String near = window == null ? "" : "\n  AND (end_time >= " + epochMs(window.from() - 3 * SLACK_MS)
                 + lateRanges("end_time", 3 * SLACK_MS) + ")";
         exec("""
                 CREATE OR REPLACE TABLE proxy_names AS
@@ -693,12 +727,12 @@ public final class Correlation {
                 GROUP BY k""".formatted(key("upstream_host"), near, key("downstream_local_address"), key("proxy_address")));
         String table = window == null ? fileSchema() + ".tunnels_building" : "new_tunnels";
         String finalRow = window == null ? "true"
-                : "(r.start_ms + r.duration_ms < %1$d AND coalesce(r.offset_known, true)) OR coalesce(epoch_ms(q.end_time) < %2$d, false)"
-                        .formatted(window.finalBeforeMs(), window.finalBeforeMs() - options.maxSkewMs());
+                : "r.seq < %3$d AND ((r.start_ms + r.duration_ms < %1$d AND coalesce(r.offset_known, true)) OR coalesce(epoch_ms(q.end_time) < %2$d, false))"
+                        .formatted(window.finalBeforeMs(), window.finalBeforeMs() - options.maxSkewMs(), keptRows);
         // slice by slice, each joined with copies of just its own lines: no join holds a whole log table
         long total = count("SELECT count(*) FROM engine_rows");
         for (long from = 0; from == 0 || from < total; from += TUNNELS_PER_SLICE) {
-            exec("CREATE OR REPLACE TABLE slice_rows AS SELECT * FROM engine_rows WHERE rowid >= " + from + " AND rowid < "
+            exec("CREATE OR REPLACE TABLE slice_rows AS SELECT *, rowid AS seq FROM engine_rows WHERE rowid >= " + from + " AND rowid < "
                     + (from + TUNNELS_PER_SLICE));
             exec("""
                     CREATE OR REPLACE TABLE slice_envoy AS
@@ -889,7 +923,8 @@ public final class Correlation {
      * Tunnels by status, the offset of each Squid source, and the lines on an egress path that
      * are in no row (the invariant is that there are none: each such line is in exactly one row).
      */
-    public record Result(Map<String, Long> byStatus, List<String> offsets, long linesInNoRow) {
+    /** @param resumeSliceMs where the next stream pass starts: the slice after the last one whose rows this pass kept */
+    public record Result(Map<String, Long> byStatus, List<String> offsets, long linesInNoRow, long resumeSliceMs) {
     }
 
     private Result result() throws SQLException {
@@ -913,6 +948,6 @@ public final class Correlation {
                     clock.support(), drift));
         });
         offsets.sort(null);
-        return new Result(byStatus, offsets, engineResult.linesInNoRow());
+        return new Result(byStatus, offsets, engineResult.linesInNoRow(), resumeSliceMs);
     }
 }

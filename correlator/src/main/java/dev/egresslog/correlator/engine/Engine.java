@@ -11,8 +11,9 @@ import java.util.function.Supplier;
 
 /**
  * The correlation engine: Envoy and Squid lines in, tunnel rows with the evidence of their joins
- * out. Pure Java; {@code trace} and {@code stream} both call it. It reads the lines twice, each
- * time in start order, and holds only what its windows need, never the input:
+ * out. Pure Java; {@code trace} and {@code stream} both call it. It reads the lines twice, in
+ * start order to learn and in end order to join, and holds only what its windows need, never the
+ * input:
  *
  * <ol>
  *   <li>learning: {@link MeshLearner} (gateway clocks and overheads, from address pairs) feeding
@@ -20,7 +21,10 @@ import java.util.function.Supplier;
  *       holds twice the largest Squid offset searched for;</li>
  *   <li>joining, in slices of {@link #SLICE_MS} of mesh time, each seen with {@link #CONTEXT_MS}
  *       either side: {@link MeshJoin} (sidecar-gateway), then {@link ProxyJoin} (upstream
- *       hop-Squid); pairs are kept when their first line starts within the slice;</li>
+ *       hop-Squid); a slice takes the lines that end within it, and decides those that end before
+ *       its end less the context (a pair when its first line does). Every line of a tunnel ends
+ *       within seconds of the others, however long it lived; a stream's pass can thus resume
+ *       after the slices whose lines have all arrived ({@link Slices});</li>
  *   <li>{@link Rows}: each line, once no later slice can pair it, ends in its row.</li>
  * </ol>
  *
@@ -53,18 +57,11 @@ public final class Engine {
     }
 
     /**
-     * Correlates the lines that {@code envoy} and {@code squid} give, each in start order (Envoy on
-     * its writer's clock, Squid on its own), each opened twice; hands every row to {@code rows}.
-     */
-    public static Result correlate(Supplier<Iterator<EnvoyHop>> envoy, Supplier<Iterator<SquidHop>> squid, Roles roles,
-                                   JoinSettings settings, Consumer<Tunnel> rows, Consumer<String> progress) {
-        return correlate(envoy, squid, envoy, squid, roles, settings, rows, progress);
-    }
-
-    /**
-     * As above, learning from other lines than it joins (a stream pass joins its window's lines
-     * and learns its clocks from a longer span before it, which holds more certain pairs);
-     * {@code roles} must count the lines learned from.
+     * Correlates lines: learns from those that {@code learnEnvoy} and {@code learnSquid} give, each
+     * in start order (Envoy on its writer's clock, Squid on its own), and joins those that
+     * {@code envoy} and {@code squid} give, each in end order (start plus duration, likewise); hands
+     * every row to {@code rows}. A stream pass learns from other lines than it joins (a longer
+     * span, which holds more certain pairs); {@code roles} must count the lines learned from.
      */
     public static Result correlate(Supplier<Iterator<EnvoyHop>> learnEnvoy, Supplier<Iterator<SquidHop>> learnSquid,
                                    Supplier<Iterator<EnvoyHop>> envoy, Supplier<Iterator<SquidHop>> squid, Roles roles,
@@ -90,6 +87,11 @@ public final class Engine {
     /** The slices' length: a caller that resumes starts at a multiple of it. */
     public static long sliceMs() {
         return SLICE_MS;
+    }
+
+    /** How far past its end a slice reads lines: its decisions need every line that starts before then. */
+    public static long contextMs() {
+        return CONTEXT_MS;
     }
 
     /** As above, from the slice {@code slices} says, telling it each slice's end. */
@@ -119,11 +121,28 @@ public final class Engine {
 
     /** Correlates lines held in lists (tests, small inputs): they need not be in order. */
     public static Result correlate(List<EnvoyHop> envoy, List<SquidHop> squid, JoinSettings settings, Consumer<Tunnel> rows) {
-        List<EnvoyHop> e = new ArrayList<>(envoy);
-        e.sort(Comparator.comparingLong(EnvoyHop::start).thenComparingLong(EnvoyHop::id));
-        List<SquidHop> q = new ArrayList<>(squid);
-        q.sort(Comparator.comparingLong(SquidHop::start).thenComparingLong(SquidHop::id));
-        return correlate(e::iterator, q::iterator, Roles.of(e), settings, rows, line -> { });
+        return correlate(envoy, squid, settings, rows, Slices.ALL);
+    }
+
+    /** As above, from the slice {@code slices} says. */
+    public static Result correlate(List<EnvoyHop> envoy, List<SquidHop> squid, JoinSettings settings, Consumer<Tunnel> rows, Slices slices) {
+        return correlate(envoy, squid, envoy, squid, settings, rows, slices);
+    }
+
+    /** As above, learning from other lines than it joins. */
+    public static Result correlate(List<EnvoyHop> learnEnvoy, List<SquidHop> learnSquid, List<EnvoyHop> envoy, List<SquidHop> squid,
+                                   JoinSettings settings, Consumer<Tunnel> rows, Slices slices) {
+        List<EnvoyHop> le = sorted(learnEnvoy, Comparator.comparingLong(EnvoyHop::start).thenComparingLong(EnvoyHop::id));
+        List<SquidHop> lq = sorted(learnSquid, Comparator.comparingLong(SquidHop::start).thenComparingLong(SquidHop::id));
+        List<EnvoyHop> e = sorted(envoy, Comparator.comparingLong((EnvoyHop h) -> h.start() + h.duration()).thenComparingLong(EnvoyHop::id));
+        List<SquidHop> q = sorted(squid, Comparator.comparingLong((SquidHop h) -> h.start() + h.elapsed()).thenComparingLong(SquidHop::id));
+        return correlate(le::iterator, lq::iterator, e::iterator, q::iterator, Roles.of(le), settings, rows, line -> { }, slices);
+    }
+
+    private static <T> List<T> sorted(List<T> items, Comparator<T> order) {
+        List<T> copy = new ArrayList<>(items);
+        copy.sort(order);
+        return copy;
     }
 
     private static long lap(Consumer<String> progress, String stage, long t0) {
@@ -187,7 +206,9 @@ public final class Engine {
                 if (earliest == Long.MAX_VALUE) {
                     return;
                 }
-                if (slice == Long.MIN_VALUE && slices.firstSliceMs() != Long.MIN_VALUE) {
+                // a resumed run starts where it was told, unless it holds lines from well before
+                // (around a line that came late): then slice by slice from theirs
+                if (slice == Long.MIN_VALUE && slices.firstSliceMs() != Long.MIN_VALUE && earliest >= slices.firstSliceMs() - SLICE_MS) {
                     slice = slices.firstSliceMs();
                 }
                 // nothing near: the next slice is where the next line is (a gap in the logs, a hostile time)
@@ -199,13 +220,13 @@ public final class Engine {
                 read(horizon);
                 List<EnvoyLine> ctx = new ArrayList<>();
                 for (EnvoyLine l : lines) {
-                    if (l.start < horizon) {
+                    if (l.end < horizon) {
                         ctx.add(l);
                     }
                 }
                 List<SquidLine> ctxSquid = new ArrayList<>();
                 for (SquidLine q : squidLines) {
-                    if (q.start < horizon) {
+                    if (q.end < horizon) {
                         ctxSquid.add(q);
                     }
                 }
@@ -242,27 +263,35 @@ public final class Engine {
             return values.getOrDefault(emitter, 0L);
         }
 
-        /** The earliest mesh start a held or unread line can have, or Long.MAX_VALUE when there is none. */
+        private static long end(EnvoyHop h) {
+            return h.start() + h.duration();
+        }
+
+        private static long end(SquidHop q) {
+            return q.start() + q.elapsed();
+        }
+
+        /** The earliest mesh end a held or unread line can have, or Long.MAX_VALUE when there is none. */
         private long earliest() {
             long earliest = Long.MAX_VALUE;
             for (EnvoyLine l : lines) {
-                earliest = Math.min(earliest, l.start);
+                earliest = Math.min(earliest, l.end);
             }
             for (SquidLine q : squidLines) {
-                earliest = Math.min(earliest, q.start);
+                earliest = Math.min(earliest, q.end);
             }
             if (nextEnvoy != null) {
-                earliest = Math.min(earliest, nextEnvoy.start() - maxGatewaySkew);
+                earliest = Math.min(earliest, end(nextEnvoy) - maxGatewaySkew);
             }
             if (nextSquid != null) {
-                earliest = Math.min(earliest, nextSquid.start() - maxSquidAhead);
+                earliest = Math.min(earliest, end(nextSquid) - maxSquidAhead);
             }
             return earliest;
         }
 
-        /** Reads every line that could start before {@code horizon} on the mesh's clock. */
+        /** Reads every line that could end before {@code horizon} on the mesh's clock. */
         private void read(long horizon) {
-            while (nextEnvoy != null && nextEnvoy.start() - maxGatewaySkew < horizon) {
+            while (nextEnvoy != null && end(nextEnvoy) - maxGatewaySkew < horizon) {
                 EnvoyHop h = nextEnvoy;
                 nextEnvoy = envoy.hasNext() ? envoy.next() : null;
                 Role role = roles.of(h);
@@ -279,7 +308,7 @@ public final class Engine {
                 }
                 lines.add(line);
             }
-            while (nextSquid != null && nextSquid.start() - maxSquidAhead < horizon) {
+            while (nextSquid != null && end(nextSquid) - maxSquidAhead < horizon) {
                 SquidHop q = nextSquid;
                 nextSquid = squid.hasNext() ? squid.next() : null;
                 ClockModel model = learned.squidClocks().get(q.source());
@@ -296,7 +325,7 @@ public final class Engine {
         private void leaveBefore(long time) {
             List<EnvoyLine> keep = new ArrayList<>();
             for (EnvoyLine l : lines) {
-                if (l.joined() ? l.anchor() < time : l.start < time - lag) {
+                if (l.joined() ? l.anchor() < time : l.end < time - lag) {
                     rows.leave(l);
                 } else {
                     keep.add(l);
@@ -306,7 +335,7 @@ public final class Engine {
             lines.addAll(keep);
             List<SquidLine> keepSquid = new ArrayList<>();
             for (SquidLine q : squidLines) {
-                if (q.upstream != null ? q.upstream.anchor() < time : q.start < time - lag) {
+                if (q.upstream != null ? q.upstream.anchor() < time : q.end < time - lag) {
                     rows.leave(q);
                 } else {
                     keepSquid.add(q);

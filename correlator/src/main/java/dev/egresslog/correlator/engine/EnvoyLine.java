@@ -4,8 +4,9 @@ package dev.egresslog.correlator.engine;
 final class EnvoyLine {
     final EnvoyHop hop;
     final Role role;
-    /** Start on the sidecars' clock (a gateway's own skew removed). */
+    /** Start on the sidecars' clock (a gateway's own skew removed), and end (the join takes lines by their end). */
     final long start;
+    final long end;
     /** Bytes to the client as Squid would count them: a gateway joined to its sidecar takes the sidecar's. */
     long down;
     EnvoyLine gateway;
@@ -17,12 +18,12 @@ final class EnvoyLine {
     int rows;
 
     /**
-     * When the join decides it: its start, or its mesh partner's when that is earlier (a pair is
+     * When the join decides it: its end, or its mesh partner's when that is earlier (a pair is
      * decided, and its row written, when the first of its two lines is).
      */
     long anchor() {
         EnvoyLine partner = gateway != null ? gateway : sidecar;
-        return partner == null ? start : Math.min(start, partner.start);
+        return partner == null ? end : Math.min(end, partner.end);
     }
 
     /** Whether a join took it. */
@@ -34,6 +35,7 @@ final class EnvoyLine {
         this.hop = hop;
         this.role = role;
         this.start = start;
+        this.end = start + hop.duration();
         this.down = hop.down();
     }
 }

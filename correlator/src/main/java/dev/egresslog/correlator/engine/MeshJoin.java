@@ -89,7 +89,7 @@ final class MeshJoin {
         for (int s = 0; s < n; s++) {
             int e = chosen[s];
             EnvoyLine sl = lines.get(s);
-            if (e >= 0 && Math.min(sl.start, lines.get(matching.right(e)).start) < commitBefore) {
+            if (e >= 0 && Math.min(sl.end, lines.get(matching.right(e)).end) < commitBefore) {
                 EnvoyLine gl = lines.get(matching.right(e));
                 sl.gateway = gl;
                 sl.meshLink = links.get(e);

@@ -3,8 +3,9 @@ package dev.egresslog.correlator.engine;
 /** A Squid line while the join holds it: the line, its start on the mesh's clock, and its join. */
 final class SquidLine {
     final SquidHop hop;
-    /** Start on the mesh's clock. */
+    /** Start and end on the mesh's clock. */
     final long start;
+    final long end;
     /** The offset removed (squid - mesh), and whether it was learned rather than assumed. */
     final long offset;
     final boolean offsetKnown;
@@ -15,5 +16,6 @@ final class SquidLine {
         this.offset = offset;
         this.offsetKnown = offsetKnown;
         this.start = hop.start() - offset;
+        this.end = start + hop.elapsed();
     }
 }

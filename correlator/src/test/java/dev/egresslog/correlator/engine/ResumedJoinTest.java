@@ -3,7 +3,6 @@ package dev.egresslog.correlator.engine;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
@@ -41,11 +40,8 @@ class ResumedJoinTest {
         for (int i = 0; i < 3_000; i++) {
             m.denied(20, m.t0 + 5 * Engine.SLICE_MS - 6_000 + i * 4L);
         }
-        List<EnvoyHop> envoy = new ArrayList<>(m.envoy);
-        envoy.sort(Comparator.comparingLong(EnvoyHop::start).thenComparingLong(EnvoyHop::id));
-        List<SquidHop> squid = new ArrayList<>(m.squid);
-        squid.sort(Comparator.comparingLong(SquidHop::start).thenComparingLong(SquidHop::id));
-
+        List<EnvoyHop> envoy = m.envoy;
+        List<SquidHop> squid = m.squid;
         List<Tunnel> all = new ArrayList<>();
         TreeMap<Long, Integer> rowsBySliceEnd = new TreeMap<>();
         run(envoy, squid, envoy, squid, all, new Engine.Slices(Long.MIN_VALUE, end -> rowsBySliceEnd.put(end, all.size())));
@@ -70,8 +66,7 @@ class ResumedJoinTest {
 
     private static void run(List<EnvoyHop> learnEnvoy, List<SquidHop> learnSquid, List<EnvoyHop> envoy, List<SquidHop> squid,
                             List<Tunnel> out, Engine.Slices slices) {
-        Engine.Result r = Engine.correlate(learnEnvoy::iterator, learnSquid::iterator, envoy::iterator, squid::iterator, Roles.of(learnEnvoy),
-                JoinSettings.defaults(), out::add, line -> { }, slices);
+        Engine.Result r = Engine.correlate(learnEnvoy, learnSquid, envoy, squid, JoinSettings.defaults(), out::add, slices);
         assertEquals(0, r.linesInNoRow());
     }
 
