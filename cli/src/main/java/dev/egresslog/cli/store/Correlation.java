@@ -184,7 +184,7 @@ public final class Correlation {
         });
         try (RowWriter rows = new RowWriter((DuckDBConnection) connection, "egresslog_work", "engine_rows", Correlation::appendRow)) {
             engineResult = Engine.correlate(() -> envoyLines(learningTable("envoy")), () -> squidLines(learningTable("squid")),
-                    () -> envoyLines("envoy_ends"), () -> squidLines("squid_ends"), roles, settings, t -> {
+                    () -> envoyLines("envoy_hops"), () -> squidLines("squid_hops"), roles, settings, t -> {
                         handed[0]++;
                         rows.accept(t);
                     }, progress, slices);
@@ -338,7 +338,7 @@ public final class Correlation {
     }
 
     /**
-     * Copies the lines the engine reads, as numbers, into work tables in start order: the engine
+     * Copies the lines the engine reads, as numbers, into work tables in end order: the engine
      * reads each twice, page by page, and holds no more than its windows. Returns the counts.
      */
     private String envoySql(String filter) {
@@ -395,22 +395,20 @@ public final class Correlation {
     private long[] stageLines() throws SQLException {
         String envoy = envoySql(windowFilter("e.end_time", "e.source_id::BIGINT * " + HID + " + e.line", 0));
         String squid = squidSql(squidWindowFilter(true));
-        exec("CREATE OR REPLACE TABLE envoy_hops AS SELECT * FROM (" + envoy + ") ORDER BY t0, source_id, line");
-        exec("CREATE OR REPLACE TABLE squid_hops AS SELECT * FROM (" + squid + ") ORDER BY t0, source_id, line");
-        // the engine joins them in end order (a tunnel's lines end together, however long it lived)
-        exec("CREATE OR REPLACE TABLE envoy_ends AS SELECT * FROM envoy_hops ORDER BY t0 + duration, source_id, line");
-        exec("CREATE OR REPLACE TABLE squid_ends AS SELECT * FROM squid_hops ORDER BY t0 + elapsed, source_id, line");
+        // in end order: a tunnel's lines end together, however long it lived
+        exec("CREATE OR REPLACE TABLE envoy_hops AS SELECT * FROM (" + envoy + ") ORDER BY t0 + duration, source_id, line");
+        exec("CREATE OR REPLACE TABLE squid_hops AS SELECT * FROM (" + squid + ") ORDER BY t0 + elapsed, source_id, line");
         if (window != null) {
             // a stream pass learns its clocks from the last minutes, its final rows' lines included: a
             // pass's window alone holds too few certain pairs to place a burst's lines within ms
             String near = " >= " + epochMs(window.from() - LEARNING_MS) + lateRanges("e.end_time", LEARNING_MS);
             exec("CREATE OR REPLACE TABLE envoy_learn AS SELECT * FROM (" + envoySql("\n  AND (e.end_time" + near + ")")
-                    + ") ORDER BY t0, source_id, line");
+                    + ") ORDER BY t0 + duration, source_id, line");
             String known = "epoch_ms(q.end_time) - src.clock_offset_ms >= " + (window.from() - LEARNING_MS);
             String unknown = "q.end_time >= " + epochMs(window.from() - LEARNING_MS - options.maxSkewMs());
             exec("CREATE OR REPLACE TABLE squid_learn AS SELECT * FROM (" + squidSql("\n  AND (CASE WHEN src.clock_offset_ms IS NULL THEN "
                     + unknown + " ELSE " + known + " END" + lateRanges("q.end_time", LEARNING_MS + options.maxSkewMs()) + ")")
-                    + ") ORDER BY t0, source_id, line");
+                    + ") ORDER BY t0 + elapsed, source_id, line");
         }
         return new long[]{count("SELECT count(*) FROM envoy_hops"), count("SELECT count(*) FROM squid_hops")};
     }

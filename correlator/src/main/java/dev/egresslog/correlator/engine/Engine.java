@@ -11,9 +11,9 @@ import java.util.function.Supplier;
 
 /**
  * The correlation engine: Envoy and Squid lines in, tunnel rows with the evidence of their joins
- * out. Pure Java; {@code trace} and {@code stream} both call it. It reads the lines twice, in
- * start order to learn and in end order to join, and holds only what its windows need, never the
- * input:
+ * out. Pure Java; {@code trace} and {@code stream} both call it. It reads the lines twice, in end
+ * order (start plus duration: when each hop wrote its line), to learn and to join, and holds only
+ * what its windows need, never the input:
  *
  * <ol>
  *   <li>learning: {@link MeshLearner} (gateway clocks and overheads, from address pairs) feeding
@@ -57,11 +57,11 @@ public final class Engine {
     }
 
     /**
-     * Correlates lines: learns from those that {@code learnEnvoy} and {@code learnSquid} give, each
-     * in start order (Envoy on its writer's clock, Squid on its own), and joins those that
-     * {@code envoy} and {@code squid} give, each in end order (start plus duration, likewise); hands
-     * every row to {@code rows}. A stream pass learns from other lines than it joins (a longer
-     * span, which holds more certain pairs); {@code roles} must count the lines learned from.
+     * Correlates lines: learns from those that {@code learnEnvoy} and {@code learnSquid} give and
+     * joins those that {@code envoy} and {@code squid} give, each in end order (start plus duration;
+     * Envoy on its writer's clock, Squid on its own); hands every row to {@code rows}. A stream pass
+     * learns from other lines than it joins (a longer span, which holds more certain pairs);
+     * {@code roles} must count the lines learned from.
      */
     public static Result correlate(Supplier<Iterator<EnvoyHop>> learnEnvoy, Supplier<Iterator<SquidHop>> learnSquid,
                                    Supplier<Iterator<EnvoyHop>> envoy, Supplier<Iterator<SquidHop>> squid, Roles roles,
@@ -132,10 +132,12 @@ public final class Engine {
     /** As above, learning from other lines than it joins. */
     public static Result correlate(List<EnvoyHop> learnEnvoy, List<SquidHop> learnSquid, List<EnvoyHop> envoy, List<SquidHop> squid,
                                    JoinSettings settings, Consumer<Tunnel> rows, Slices slices) {
-        List<EnvoyHop> le = sorted(learnEnvoy, Comparator.comparingLong(EnvoyHop::start).thenComparingLong(EnvoyHop::id));
-        List<SquidHop> lq = sorted(learnSquid, Comparator.comparingLong(SquidHop::start).thenComparingLong(SquidHop::id));
-        List<EnvoyHop> e = sorted(envoy, Comparator.comparingLong((EnvoyHop h) -> h.start() + h.duration()).thenComparingLong(EnvoyHop::id));
-        List<SquidHop> q = sorted(squid, Comparator.comparingLong((SquidHop h) -> h.start() + h.elapsed()).thenComparingLong(SquidHop::id));
+        Comparator<EnvoyHop> envoyOrder = Comparator.comparingLong((EnvoyHop h) -> h.start() + h.duration()).thenComparingLong(EnvoyHop::id);
+        Comparator<SquidHop> squidOrder = Comparator.comparingLong((SquidHop h) -> h.start() + h.elapsed()).thenComparingLong(SquidHop::id);
+        List<EnvoyHop> le = sorted(learnEnvoy, envoyOrder);
+        List<SquidHop> lq = sorted(learnSquid, squidOrder);
+        List<EnvoyHop> e = sorted(envoy, envoyOrder);
+        List<SquidHop> q = sorted(squid, squidOrder);
         return correlate(le::iterator, lq::iterator, e::iterator, q::iterator, Roles.of(le), settings, rows, line -> { }, slices);
     }
 

@@ -11,19 +11,22 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Learning, part 1: the mesh. Reads the Envoy lines in start order; learns from the address pairs
+ * Learning, part 1: the mesh. Reads the Envoy lines in end order; learns from the address pairs
  * (a sidecar's upstream socket is the gateway's downstream peer: such pairs cannot be wrong)
  * each gateway's clock skew against the sidecars' (their median), its spread, and the bytes it
  * adds each way (Istio's peer metadata); each sidecar source's clock; the addresses apps dial
  * that gateways forward to (proxies) and the gateways' listeners. Hands each upstream hop (a
- * gateway line, a sidecar dialling a proxy) on, in start order, to the Squid clocks' learning,
- * with the bytes its client received. Holds the lines of the last two mesh windows only.
+ * gateway line, a sidecar dialling a proxy) on, in end order, to the Squid clocks' learning,
+ * with the bytes its client received. Holds the lines of the last four mesh windows only.
  */
 final class MeshLearner {
     static final int SKEW_PAIRS = 20;
 
     /** What the Squid learning reads of an upstream hop. */
     record Upstream(long start, long duration, long down, int emitter, long proxy, boolean gateway) {
+        long end() {
+            return start + duration;
+        }
     }
 
     private final Roles roles;
@@ -76,7 +79,7 @@ final class MeshLearner {
     void read(Iterator<EnvoyHop> hops) {
         while (hops.hasNext()) {
             EnvoyHop h = hops.next();
-            resolveBefore(h.start() - window);
+            resolveBefore(end(h) - 2 * window);
             Role role = roles.of(h);
             if (role == null) {
                 continue;
@@ -124,6 +127,10 @@ final class MeshLearner {
         nextSidecar++;
     }
 
+    private static long end(EnvoyHop h) {
+        return h.start() + h.duration();
+    }
+
     /** A sidecar that dials a proxy itself (its app dialled that address, a forward proxy's port). */
     static boolean isDirectToProxy(EnvoyHop h, Role role, Set<Long> proxyAddresses) {
         return role == Role.SIDECAR && h.upstreamHost() != 0 && h.upstreamHost() == h.downstreamLocal()
@@ -132,7 +139,7 @@ final class MeshLearner {
 
     /** Resolves the upstream hops that started before {@code time}: every sidecar that could pair with them is read. */
     private void resolveBefore(long time) {
-        while (!pending.isEmpty() && pending.peek().start() < time) {
+        while (!pending.isEmpty() && end(pending.peek()) < time) {
             EnvoyHop g = pending.poll();
             boolean gateway = roles.of(g) == Role.GATEWAY;
             long down = g.down();
@@ -166,9 +173,9 @@ final class MeshLearner {
             }
         }
         // sidecars older than any that a pending or later upstream hop could pair with
-        long oldest = pending.isEmpty() ? time : Math.min(time, pending.peek().start());
+        long oldest = pending.isEmpty() ? time : Math.min(time, end(pending.peek()));
         int mask = sidecars.length - 1;
-        while (oldestSidecar < nextSidecar && sidecars[oldestSidecar & mask].start() < oldest - window) {
+        while (oldestSidecar < nextSidecar && end(sidecars[oldestSidecar & mask]) < oldest - 2 * window) {
             EnvoyHop s = sidecars[oldestSidecar & mask];
             sidecars[oldestSidecar & mask] = null;
             if (lastOfAddress.get(s.upstreamLocal(), -1) == oldestSidecar) {

@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Learning, part 2: the Squid clocks. Reads the upstream hops (from {@link MeshLearner}, in start
- * order) and the Squid lines (in their own start order); finds the certain pairs: a byte count
+ * Learning, part 2: the Squid clocks. Reads the upstream hops (from {@link MeshLearner}, in end
+ * order) and the Squid lines (in their own end order); finds the certain pairs: a byte count
  * that occurs at most twice among the hops and at most twice in the Squid source within the
  * largest offset searched for, equal (or 39 less on Squid before 3.5.26), with durations that
  * agree. A source with fewer than 20 of them (a poller behind it, say) takes pairs of any byte
@@ -43,17 +43,20 @@ final class SquidLearner {
     private int nextHop;
     private final LongIntMap hopsPerDown = new LongIntMap();
     private final LongIntMap lastHopOfDown = new LongIntMap();
-    /** Squid lines read, in start order: those not yet looked at, and those around them (for their rarity). */
+    /** Squid lines read, in end order: those not yet looked at, and those around them (for their rarity). */
     private final ArrayDeque<SquidHop> lines = new ArrayDeque<>();
     private final ArrayDeque<SquidHop> unread = new ArrayDeque<>();
     private final LongIntMap linesPerBytes = new LongIntMap();
     private SquidHop next;
     private long hopFrontier = Long.MIN_VALUE;
 
-    /** Per source: pairs {squid start, delta, gateway emitter or -1, proxy, client, emitter}. */
-    private final Map<Integer, List<long[]>> strong = new HashMap<>();
+    /*
+     * Pairs are {squid start, delta, gateway emitter or -1, proxy, client, emitter, source}: the
+     * certain ones per source and minute (of the Squid line's start), those of smallest hash (see
+     * {@link Sample}); the weak ones per source.
+     */
+    private final Map<Long, Sample> strongByMinute = new HashMap<>();
     private final Map<Integer, List<long[]>> weak = new HashMap<>();
-    private final LongIntMap perMinute = new LongIntMap();
     private final Map<Integer, Integer> weakLines = new HashMap<>();
 
     final Map<Integer, ClockModel> models = new HashMap<>();
@@ -68,7 +71,7 @@ final class SquidLearner {
         this.next = squid.hasNext() ? squid.next() : null;
     }
 
-    /** The next upstream hop, in start order. */
+    /** The next upstream hop, in end order. */
     void accept(MeshLearner.Upstream hop) {
         if (nextHop - oldestHop == ring.length) {
             grow();
@@ -79,7 +82,7 @@ final class SquidLearner {
         lastHopOfDown.put(hop.down(), nextHop);
         hopsPerDown.add(hop.down(), 1);
         nextHop++;
-        hopFrontier = hop.start();
+        hopFrontier = hop.end();
         advance(hopFrontier);
     }
 
@@ -107,22 +110,22 @@ final class SquidLearner {
 
     /** Reads Squid lines up to {@code frontier} and looks at those whose surroundings are all read. */
     private void advance(long frontier) {
-        while (next != null && next.start() <= frontier) {
+        while (next != null && end(next) <= frontier) {
             lines.add(next);
             unread.add(next);
             linesPerBytes.add(key(next.source(), next.bytes()), 1);
             next = squid.hasNext() ? squid.next() : null;
         }
-        while (!unread.isEmpty() && unread.peek().start() + maxSkew < frontier) {
+        while (!unread.isEmpty() && end(unread.peek()) + maxSkew < frontier) {
             look(unread.poll());
         }
-        long oldest = unread.isEmpty() ? frontier - maxSkew : unread.peek().start();
-        while (!lines.isEmpty() && lines.peek().start() < oldest - maxSkew) {
+        long oldest = unread.isEmpty() ? frontier - maxSkew : end(unread.peek());
+        while (!lines.isEmpty() && end(lines.peek()) < oldest - maxSkew) {
             SquidHop q = lines.poll();
             linesPerBytes.add(key(q.source(), q.bytes()), -1);
         }
         int mask = ring.length - 1;
-        while (oldestHop < nextHop && ring[oldestHop & mask].start() < oldest - maxSkew) {
+        while (oldestHop < nextHop && ring[oldestHop & mask].end() < oldest - maxSkew) {
             MeshLearner.Upstream h = ring[oldestHop & mask];
             ring[oldestHop & mask] = null;
             if (hopsPerDown.add(h.down(), -1) == 0) {
@@ -132,12 +135,16 @@ final class SquidLearner {
         }
     }
 
+    private static long end(SquidHop q) {
+        return q.start() + q.elapsed();
+    }
+
     /** Every hop is read: the rest of the Squid lines. */
     void finishReading() {
         // line by line, so that a Squid log longer than the hops' (or alone) is still held only
         // twice the largest offset at a time
         while (next != null) {
-            advance(Math.max(hopFrontier, next.start()));
+            advance(Math.max(hopFrontier, end(next)));
         }
         advance(Long.MAX_VALUE - maxSkew - 1);
     }
@@ -155,9 +162,7 @@ final class SquidLearner {
                 forEachHop(b, 2, e -> {
                     if (Math.abs(q.start() - e.start()) <= maxSkew && Math.abs(e.duration() - q.elapsed()) <= 50 + e.duration() / 50) {
                         long minute = Math.floorDiv(q.start(), 60_000L) * 65_537 + q.source();
-                        if (perMinute.add(minute, 1) <= PAIRS_PER_MINUTE) {
-                            strong.computeIfAbsent(q.source(), k -> new ArrayList<>()).add(pair(q, e));
-                        }
+                        strongByMinute.computeIfAbsent(minute, k -> new Sample()).offer(mix(q.id() ^ mix(e.start())), pair(q, e));
                     }
                 });
             }
@@ -177,11 +182,13 @@ final class SquidLearner {
     }
 
     private static long[] pair(SquidHop q, MeshLearner.Upstream e) {
-        return new long[]{q.start(), q.start() - e.start(), e.gateway() ? e.emitter() : -1, e.proxy(), q.clientIp(), e.emitter()};
+        return new long[]{q.start(), q.start() - e.start(), e.gateway() ? e.emitter() : -1, e.proxy(), q.clientIp(), e.emitter(), q.source()};
     }
 
     /** Fits each source's clock, gateway skews removed from the hops' starts first. */
     void finish(Map<Integer, Long> gatewaySkews, long proxyWindowMs) {
+        Map<Integer, List<long[]>> strong = new HashMap<>();
+        strongByMinute.values().forEach(sample -> sample.addTo(strong));
         Set<Integer> sources = new HashSet<>(strong.keySet());
         sources.addAll(weak.keySet());
         for (int source : sources) {
@@ -225,6 +232,41 @@ final class SquidLearner {
                 windowMs.put(source, Math.min(proxyWindowMs, Math.max(MIN_WINDOW_MS, Math.round(3 * p99))));
                 // robust: twice the median distance (a stray certain pair is far off and would widen a percentile)
                 spreadMs.put(source, Math.max(MIN_SPREAD_MS, 2 * Histograms.median(residuals)));
+            }
+        }
+    }
+
+    /**
+     * At most {@link #PAIRS_PER_MINUTE} pairs: those of smallest hash, whatever order they come in
+     * (lines in start or end order, a stream pass's span or a whole file: the same pairs).
+     */
+    private static final class Sample {
+        private final long[] hashes = new long[PAIRS_PER_MINUTE];
+        private final long[][] pairs = new long[PAIRS_PER_MINUTE][];
+        private int size;
+
+        void offer(long hash, long[] pair) {
+            if (size < hashes.length) {
+                hashes[size] = hash;
+                pairs[size++] = pair;
+                return;
+            }
+            int largest = 0;
+            for (int i = 1; i < size; i++) {
+                if (hashes[i] > hashes[largest]) {
+                    largest = i;
+                }
+            }
+            if (hash < hashes[largest]) {
+                hashes[largest] = hash;
+                pairs[largest] = pair;
+            }
+        }
+
+        void addTo(Map<Integer, List<long[]>> bySource) {
+            for (int i = 0; i < size; i++) {
+                // pair[6] is the Squid source, see pair()
+                bySource.computeIfAbsent((int) pairs[i][6], k -> new ArrayList<>()).add(pairs[i]);
             }
         }
     }
