@@ -232,8 +232,8 @@ public final class Engine {
                         ctxSquid.add(q);
                     }
                 }
-                ctx.sort(Comparator.comparingLong((EnvoyLine l) -> l.start).thenComparingLong(l -> l.hop.id()));
-                ctxSquid.sort(Comparator.comparingLong((SquidLine q) -> q.start).thenComparingLong(q -> q.hop.id()));
+                ctx = byStart(ctx, l -> l.start, l -> l.hop.id());
+                ctxSquid = byStart(ctxSquid, q -> q.start, q -> q.hop.id());
                 // the slice decides what starts before its end less the context (which it sees
                 // after it), and those lines leave with their rows; a line no join took waits a
                 // little longer, for a partner that starts after that
@@ -244,6 +244,51 @@ public final class Engine {
                 slices.done().accept(end);
                 slice = end;
             }
+        }
+
+        /**
+         * {@code items} in (start, id) order: a primitive sort of (start, position) keys, then ids
+         * among equal starts (the lines come in end order, so their starts are far from sorted).
+         */
+        private static <T> List<T> byStart(List<T> items, java.util.function.ToLongFunction<T> start,
+                                           java.util.function.ToLongFunction<T> id) {
+            int n = items.size();
+            if (n == 0) {
+                return items;
+            }
+            long min = Long.MAX_VALUE;
+            long max = Long.MIN_VALUE;
+            for (T item : items) {
+                min = Math.min(min, start.applyAsLong(item));
+                max = Math.max(max, start.applyAsLong(item));
+            }
+            List<T> sorted = new ArrayList<>(n);
+            if (max - min >= 1L << 40 || n >= 1 << 23) {
+                // hostile times far apart: the plain sort
+                sorted.addAll(items);
+                sorted.sort(Comparator.comparingLong(start).thenComparingLong(id));
+                return sorted;
+            }
+            long[] keys = new long[n];
+            for (int i = 0; i < n; i++) {
+                keys[i] = (start.applyAsLong(items.get(i)) - min) << 23 | i;
+            }
+            java.util.Arrays.sort(keys);
+            for (long key : keys) {
+                sorted.add(items.get((int) (key & ((1 << 23) - 1))));
+            }
+            // equal starts by id
+            for (int i = 1; i < n; i++) {
+                T item = sorted.get(i);
+                long s = start.applyAsLong(item);
+                int j = i - 1;
+                while (j >= 0 && start.applyAsLong(sorted.get(j)) == s && id.applyAsLong(sorted.get(j)) > id.applyAsLong(item)) {
+                    sorted.set(j + 1, sorted.get(j));
+                    j--;
+                }
+                sorted.set(j + 1, item);
+            }
+            return sorted;
         }
 
         private static long[] byEmitter(Map<Integer, Long> values) {

@@ -51,8 +51,18 @@ final class ProxyJoin {
         clientsOf = new long[hops.size()][];
         // the few distinct sets as sorted arrays: looked up per candidate without boxing
         java.util.Map<Set<Long>, long[]> sorted = new java.util.IdentityHashMap<>();
+        int lastSource = Integer.MIN_VALUE;
         for (int i = 0; i < squid.size(); i++) {
             int source = squid.get(i).hop.source();
+            if (source == lastSource) {
+                // a source's lines come in runs: look its settings up once a run
+                windowOf[i] = windowOf[i - 1];
+                spreadOf[i] = spreadOf[i - 1];
+                forcedProxyOf[i] = forcedProxyOf[i - 1];
+                allowedOf[i] = allowedOf[i - 1];
+                continue;
+            }
+            lastSource = source;
             windowOf[i] = learned.squidWindowMs().getOrDefault(source, settings.proxyWindowMs());
             spreadOf[i] = learned.squidSpreadMs().getOrDefault(source, 100.0);
             forcedProxyOf[i] = settings.squidProxy().get(source);
@@ -164,7 +174,8 @@ final class ProxyJoin {
                 }
                 java.util.Arrays.sort(buffer[0], 0, found[0]);
                 for (int i = 0; i < found[0]; i++) {
-                    rest.consider(e, buffer[0][i]);
+                    // each Squid line once: one index, one bucket each
+                    rest.considerOnce(e, buffer[0][i]);
                 }
             }
         }
@@ -212,6 +223,11 @@ final class ProxyJoin {
                 seen = java.util.Arrays.copyOf(seen, seenCount * 2);
             }
             seen[seenCount++] = q;
+            considerOnce(e, q);
+        }
+
+        /** As {@link #consider}, for a pair not considered before. */
+        void considerOnce(int e, int q) {
             Link l = score(e, q);
             // a pair that could not be kept must not displace one that could
             if (l != null && l.score() >= MIN_SCORE) {
