@@ -28,8 +28,9 @@ import java.util.function.Supplier;
  *   <li>{@link Rows}: each line, once no later slice can pair it, ends in its row.</li>
  * </ol>
  *
- * Each slice's lines are taken in (start, id) order, so the same lines give the same rows
- * however the caller's sorted input broke ties.
+ * Each slice's lines are taken in (start, content, id) order ({@link EnvoyHop#content}), so the
+ * same lines give the same rows however the caller's sorted input broke ties, and wherever they
+ * were read from.
  */
 public final class Engine {
     static final long SLICE_MS = 30_000;
@@ -232,8 +233,8 @@ public final class Engine {
                         ctxSquid.add(q);
                     }
                 }
-                ctx = byStart(ctx, l -> l.start, l -> l.hop.id());
-                ctxSquid = byStart(ctxSquid, q -> q.start, q -> q.hop.id());
+                ctx = byStart(ctx, l -> l.start, l -> l.hop.content(), l -> l.hop.id());
+                ctxSquid = byStart(ctxSquid, q -> q.start, q -> q.hop.content(), q -> q.hop.id());
                 // the slice decides what starts before its end less the context (which it sees
                 // after it), and those lines leave with their rows; a line no join took waits a
                 // little longer, for a partner that starts after that
@@ -247,11 +248,13 @@ public final class Engine {
         }
 
         /**
-         * {@code items} in (start, id) order: a primitive sort of (start, position) keys, then ids
-         * among equal starts (the lines come in end order, so their starts are far from sorted).
+         * {@code items} in (start, content, id) order: a primitive sort of (start, position) keys,
+         * then what the lines say among equal starts (the lines come in end order, so their starts
+         * are far from sorted; ids differ between a file and a topic, contents do not).
          */
         private static <T> List<T> byStart(List<T> items, java.util.function.ToLongFunction<T> start,
-                                           java.util.function.ToLongFunction<T> id) {
+                                           java.util.function.ToLongFunction<T> content, java.util.function.ToLongFunction<T> id) {
+            Comparator<T> tie = Comparator.comparingLong(content).thenComparingLong(id);
             int n = items.size();
             if (n == 0) {
                 return items;
@@ -266,7 +269,7 @@ public final class Engine {
             if (max - min >= 1L << 40 || n >= 1 << 23) {
                 // hostile times far apart: the plain sort
                 sorted.addAll(items);
-                sorted.sort(Comparator.comparingLong(start).thenComparingLong(id));
+                sorted.sort(Comparator.comparingLong(start).thenComparing(tie));
                 return sorted;
             }
             long[] keys = new long[n];
@@ -282,7 +285,7 @@ public final class Engine {
                 T item = sorted.get(i);
                 long s = start.applyAsLong(item);
                 int j = i - 1;
-                while (j >= 0 && start.applyAsLong(sorted.get(j)) == s && id.applyAsLong(sorted.get(j)) > id.applyAsLong(item)) {
+                while (j >= 0 && start.applyAsLong(sorted.get(j)) == s && tie.compare(sorted.get(j), item) > 0) {
                     sorted.set(j + 1, sorted.get(j));
                     j--;
                 }

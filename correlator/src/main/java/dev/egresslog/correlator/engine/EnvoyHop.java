@@ -32,4 +32,19 @@ public record EnvoyHop(long id, int source, int emitter, int hint, boolean named
                        long upstreamHost, boolean proxyPort) {
     public static final int HINT_SIDECAR = 1;
     public static final int HINT_GATEWAY = 2;
+
+    /**
+     * A hash of what the line says (not of where it was read): the same for the same line in a
+     * file and in a Kafka topic, so that ties fall alike in {@code trace} and {@code stream}.
+     */
+    public long content() {
+        long h = SquidLearner.mix(start);
+        h = SquidLearner.mix(h ^ duration);
+        h = SquidLearner.mix(h ^ up);
+        h = SquidLearner.mix(h ^ down);
+        h = SquidLearner.mix(h ^ upstreamLocal);
+        h = SquidLearner.mix(h ^ downstreamRemote);
+        h = SquidLearner.mix(h ^ downstreamLocal);
+        return SquidLearner.mix(h ^ upstreamHost);
+    }
 }

@@ -162,12 +162,12 @@ final class SquidLearner {
                 forEachHop(b, 2, e -> {
                     if (Math.abs(q.start() - e.start()) <= maxSkew && Math.abs(e.duration() - q.elapsed()) <= 50 + e.duration() / 50) {
                         long minute = Math.floorDiv(q.start(), 60_000L) * 65_537 + q.source();
-                        strongByMinute.computeIfAbsent(minute, k -> new Sample()).offer(mix(q.id() ^ mix(e.start())), pair(q, e));
+                        strongByMinute.computeIfAbsent(minute, k -> new Sample()).offer(mix(q.content() ^ mix(e.start())), pair(q, e));
                     }
                 });
             }
         }
-        if (Math.floorMod(mix(q.id()), WEAK_SAMPLE) == 0 && weakLines.merge(q.source(), 1, Integer::sum) <= WEAK_LINES) {
+        if (Math.floorMod(q.content(), WEAK_SAMPLE) == 0 && weakLines.merge(q.source(), 1, Integer::sum) <= WEAK_LINES) {
             int[] found = {0};
             for (long b = q.bytes(); b <= q.bytes() + 39; b += 39) {
                 forEachHop(b, WEAK_SCAN, e -> {
