@@ -174,8 +174,8 @@ public final class Correlation {
         long[] handed = {0};
         keptRows = 0;
         resumeSliceMs = window == null ? Long.MIN_VALUE : window.resumeSliceMs();
-        // a pass keeps the rows of the slices whose lines have all arrived: every line that starts
-        // before the slice's end and its context (the end of a line that starts later is later)
+        // a pass keeps the rows of the slices whose lines have all arrived: every line that ends
+        // before the slice's end and its context has, once that is more than the lateness ago
         Engine.Slices slices = window == null ? Engine.Slices.ALL : new Engine.Slices(window.resumeSliceMs(), end -> {
             if (end + Engine.contextMs() <= window.finalBeforeMs()) {
                 keptRows = handed[0];

@@ -90,7 +90,7 @@ public final class Engine {
         return SLICE_MS;
     }
 
-    /** How far past its end a slice reads lines: its decisions need every line that starts before then. */
+    /** How far past its end a slice reads lines: its decisions need every line that ends before then. */
     public static long contextMs() {
         return CONTEXT_MS;
     }
@@ -235,9 +235,9 @@ public final class Engine {
                 }
                 ctx = byStart(ctx, l -> l.start, l -> l.hop.content(), l -> l.hop.id());
                 ctxSquid = byStart(ctxSquid, q -> q.start, q -> q.hop.content(), q -> q.hop.id());
-                // the slice decides what starts before its end less the context (which it sees
+                // the slice decides what ends before its end less the context (which it sees
                 // after it), and those lines leave with their rows; a line no join took waits a
-                // little longer, for a partner that starts after that
+                // little longer, for a partner that ends after that
                 long decided = end - CONTEXT_MS;
                 MeshJoin.join(ctx, decided, learned, settings.meshWindowMs());
                 ProxyJoin.join(ctx, ctxSquid, decided, learned, settings);
@@ -280,7 +280,7 @@ public final class Engine {
             for (long key : keys) {
                 sorted.add(items.get((int) (key & ((1 << 23) - 1))));
             }
-            // equal starts by id
+            // equal starts by what the lines say, then by id
             for (int i = 1; i < n; i++) {
                 T item = sorted.get(i);
                 long s = start.applyAsLong(item);
