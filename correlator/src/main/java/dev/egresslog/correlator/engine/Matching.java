@@ -76,19 +76,27 @@ public final class Matching {
         for (int i = 0; i < parent.length; i++) {
             parent[i] = i;
         }
-        for (int e = 0; e < size; e++) {
-            union(parent, left[e], leftCount + right[e]);
-        }
-        Map<Integer, List<Integer>> groups = new HashMap<>();
         int[] degree = new int[leftCount + rightCount];
         for (int e = 0; e < size; e++) {
             degree[left[e]]++;
             degree[leftCount + right[e]]++;
         }
+        // groups are joined by the pairs a matching could choose: within a group, a pair of weight
+        // 0 or less is never better than leaving both items alone (so a burst's far candidates do
+        // not make one group of it, nor widen its blocks)
+        for (int e = 0; e < size; e++) {
+            if (weight[e] > 0) {
+                union(parent, left[e], leftCount + right[e]);
+            }
+        }
+        Map<Integer, List<Integer>> groups = new HashMap<>();
         for (int e = 0; e < size; e++) {
             // the common case: a pair whose items have no other candidate
             if (degree[left[e]] == 1 && degree[leftCount + right[e]] == 1) {
                 chosen[left[e]] = e;
+                continue;
+            }
+            if (weight[e] <= 0) {
                 continue;
             }
             int root = find(parent, left[e]);
