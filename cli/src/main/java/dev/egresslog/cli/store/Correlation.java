@@ -49,6 +49,11 @@ import static java.util.Objects.requireNonNull;
 public final class Correlation {
     /** Hop ids: source_id * 2^40 + line, unique across the database. */
     static final String HID = "1099511627776";
+    /** A row's id: of its lines' ids (a line is in one row). */
+    private static final String TUNNEL_ID = """
+            substr(md5(concat_ws('|', coalesce(r.s_src::BIGINT * %1$s + r.s_line, 0), coalesce(r.g_src::BIGINT * %1$s + r.g_line, 0),
+                                      coalesce(r.q_src::BIGINT * %1$s + r.q_line, 0))), 1, 16)""".formatted(HID);
+
     /** The engine's connect-failure flags, as an SQL list: the database gives it the numbers {@link FromRecords} gives from records. */
     static final String CONNECT_FAILURE_FLAGS = sqlList(FromRecords.CONNECT_FAILURE_FLAGS.stream().sorted().toList());
     /** The engine's forward-proxy ports, as an SQL tuple. */
@@ -84,10 +89,20 @@ public final class Correlation {
             lateRanges = List.copyOf(lateRanges);
         }
 
-        /** The earliest end (mesh time) of a line in a row that is not final. */
-        long from() {
-            return resumeSliceMs == Long.MIN_VALUE ? OLDEST_MS : Math.min(horizonMs, resumeSliceMs - Engine.sliceMs());
+        /** The earliest end (mesh time) of a line in a row that is not final, for a pass resuming at {@code resume}. */
+        long from(long resume) {
+            return resume == Long.MIN_VALUE ? OLDEST_MS : Math.min(horizonMs, resume - Engine.sliceMs());
         }
+    }
+
+    /**
+     * The slice this pass resumes at: the last pass's, or earlier when a line came late (every row
+     * decided from the late line's slice on is made again).
+     */
+    private long resumeAt = Long.MIN_VALUE;
+
+    private long from() {
+        return window.from(resumeAt);
     }
 
     /** 0001-01-01: before any line's time (DuckDB's timestamps start there). */
@@ -173,10 +188,10 @@ public final class Correlation {
         long engineCpuStart = CPU.getCurrentThreadCpuTime();
         long[] handed = {0};
         keptRows = 0;
-        resumeSliceMs = window == null ? Long.MIN_VALUE : window.resumeSliceMs();
+        resumeSliceMs = window == null ? Long.MIN_VALUE : resumeAt;
         // a pass keeps the rows of the slices whose lines have all arrived: every line that ends
         // before the slice's end and its context has, once that is more than the lateness ago
-        Engine.Slices slices = window == null ? Engine.Slices.ALL : new Engine.Slices(window.resumeSliceMs(), end -> {
+        Engine.Slices slices = window == null ? Engine.Slices.ALL : new Engine.Slices(resumeAt, end -> {
             if (end + Engine.contextMs() <= window.finalBeforeMs()) {
                 keptRows = handed[0];
                 resumeSliceMs = end;
@@ -228,6 +243,8 @@ public final class Correlation {
         publish(() -> {
             exec("DROP TABLE IF EXISTS " + tunnelsTable());
             exec("ALTER TABLE " + fileSchema() + ".tunnels_building RENAME TO tunnels");
+            // a stream's record of which slice decided each row is void once trace made them all again
+            exec("DELETE FROM " + fileSchema() + ".tunnel_slices");
         });
     }
 
@@ -401,11 +418,11 @@ public final class Correlation {
         if (window != null) {
             // a stream pass learns its clocks from the last minutes, its final rows' lines included: a
             // pass's window alone holds too few certain pairs to place a burst's lines within ms
-            String near = " >= " + epochMs(window.from() - LEARNING_MS) + lateRanges("e.end_time", LEARNING_MS);
+            String near = " >= " + epochMs(from() - LEARNING_MS) + lateRanges("e.end_time", LEARNING_MS);
             exec("CREATE OR REPLACE TABLE envoy_learn AS SELECT * FROM (" + envoySql("\n  AND (e.end_time" + near + ")")
                     + ") ORDER BY t0 + duration, source_id, line");
-            String known = "epoch_ms(q.end_time) - src.clock_offset_ms >= " + (window.from() - LEARNING_MS);
-            String unknown = "q.end_time >= " + epochMs(window.from() - LEARNING_MS - options.maxSkewMs());
+            String known = "epoch_ms(q.end_time) - src.clock_offset_ms >= " + (from() - LEARNING_MS);
+            String unknown = "q.end_time >= " + epochMs(from() - LEARNING_MS - options.maxSkewMs());
             exec("CREATE OR REPLACE TABLE squid_learn AS SELECT * FROM (" + squidSql("\n  AND (CASE WHEN src.clock_offset_ms IS NULL THEN "
                     + unknown + " ELSE " + known + " END" + lateRanges("q.end_time", LEARNING_MS + options.maxSkewMs()) + ")")
                     + ") ORDER BY t0 + elapsed, source_id, line");
@@ -591,7 +608,7 @@ public final class Correlation {
             return;
         }
         unsettleLate();
-        String near = "end_time >= " + epochMs(window.from() - 2 * SLACK_MS) + lateRanges("end_time", 2 * SLACK_MS);
+        String near = "end_time >= " + epochMs(from() - 2 * SLACK_MS) + lateRanges("end_time", 2 * SLACK_MS);
         exec("""
                 CREATE OR REPLACE TABLE settled AS
                 SELECT sidecar_source_id::BIGINT * %1$s + sidecar_line AS hid FROM %3$s
@@ -614,8 +631,16 @@ public final class Correlation {
 
     /** Rows around a late line are made again with it: they stop being final. */
     private void unsettleLate() throws SQLException {
+        resumeAt = window.resumeSliceMs();
         if (!window.lateRanges().isEmpty()) {
-            exec("UPDATE " + tunnelsTable() + " SET final = false WHERE final AND (false" + lateRanges("end_time", SLACK_MS) + ")");
+            // the first slice that could have held the late line: rows decided from there on are
+            // made again, and the pass resumes there (rows without a recorded slice, from an earlier
+            // version, are made again when near the line)
+            long earliest = window.lateRanges().stream().mapToLong(r -> r[0]).min().orElseThrow();
+            long slice = Math.floorDiv(earliest - Engine.contextMs() - Engine.sliceMs(), Engine.sliceMs()) * Engine.sliceMs();
+            exec("UPDATE " + tunnelsTable() + " SET final = false WHERE final AND (tunnel_id IN (SELECT tunnel_id FROM "
+                    + fileSchema() + ".tunnel_slices WHERE slice_ms > " + slice + ")" + lateRanges("end_time", SLACK_MS) + ")");
+            resumeAt = resumeAt == Long.MIN_VALUE ? Long.MIN_VALUE : Math.min(resumeAt, slice);
         }
     }
 
@@ -639,7 +664,7 @@ public final class Correlation {
         if (window == null) {
             return "";
         }
-        return "\n  AND (" + endColumn + " >= " + epochMs(window.from() - SLACK_MS - widen)
+        return "\n  AND (" + endColumn + " >= " + epochMs(from() - SLACK_MS - widen)
                 + lateRanges(endColumn, SLACK_MS + widen) + ")"
                 + "\n  AND " + hid + " NOT IN (SELECT hid FROM settled)";
     }
@@ -653,7 +678,7 @@ public final class Correlation {
         if (window == null) {
             return "";
         }
-        StringBuilder known = new StringBuilder("epoch_ms(q.end_time) - src.clock_offset_ms >= " + (window.from() - SLACK_MS));
+        StringBuilder known = new StringBuilder("epoch_ms(q.end_time) - src.clock_offset_ms >= " + (from() - SLACK_MS));
         for (long[] range : window.lateRanges()) {
             known.append(" OR epoch_ms(q.end_time) - src.clock_offset_ms BETWEEN ").append(range[0] - 2 * SLACK_MS)
                     .append(" AND ").append(range[1] + 2 * SLACK_MS);
@@ -684,7 +709,8 @@ public final class Correlation {
                     status TINYINT, score DOUBLE,
                     mesh_key TINYINT, mesh_score DOUBLE, mesh_dt BIGINT, mesh_db BIGINT, mesh_dd BIGINT,
                     proxy_key TINYINT, proxy_score DOUBLE, proxy_dt BIGINT, proxy_db BIGINT, proxy_dd BIGINT,
-                    start_ms BIGINT, duration_ms BIGINT, squid_offset_ms BIGINT, offset_known BOOLEAN, proxy_address BIGINT)""");
+                    start_ms BIGINT, duration_ms BIGINT, squid_offset_ms BIGINT, offset_known BOOLEAN, proxy_address BIGINT,
+                    slice_ms BIGINT)""");
     }
 
     private static void appendRow(DuckDBAppender a, Tunnel t) throws SQLException {
@@ -707,13 +733,14 @@ public final class Correlation {
             a.append(t.squidOffsetKnown());
         }
         a.append(t.proxyAddress());
+        a.append(t.sliceMs());
         a.endRow();
     }
 
     private void tunnels() throws SQLException {
         learned();
         // the text of each proxy address key the rows and the sources name: few distinct ones
-        String near = window == null ? "" : "\n  AND (end_time >= " + epochMs(window.from() - 3 * SLACK_MS)
+        String near = window == null ? "" : "\n  AND (end_time >= " + epochMs(from() - 3 * SLACK_MS)
                 + lateRanges("end_time", 3 * SLACK_MS) + ")";
         exec("""
                 CREATE OR REPLACE TABLE proxy_names AS
@@ -830,8 +857,7 @@ public final class Correlation {
     /** The row of each tunnel: the engine's joins and status, the columns of its lines. */
     private static final String ROW = """
             SELECT
-              substr(md5(concat_ws('|', coalesce(r.s_src::BIGINT * %4$s + r.s_line, 0), coalesce(r.g_src::BIGINT * %4$s + r.g_line, 0),
-                                        coalesce(r.q_src::BIGINT * %4$s + r.q_line, 0))), 1, 16) AS tunnel_id,
+              %7$s AS tunnel_id,
               %5$s[r.status + 1] AS status,
               r.score,
               r.g_src IS NOT NULL AS via_gateway,
@@ -878,7 +904,7 @@ public final class Correlation {
             LEFT JOIN %3$s q ON q.source_id = r.q_src AND q.line = r.q_line
             LEFT JOIN proxy_names p ON p.k = r.proxy_address
             """.replace("%4$s", HID).replace("%5$s", sqlList(Arrays.stream(Status.values()).map(Status::label).toList()))
-            .replace("%6$s", sqlList(LINK_KEYS));
+            .replace("%6$s", sqlList(LINK_KEYS)).replace("%7$s", TUNNEL_ID);
 
 
     private static String sqlList(List<String> values) {
@@ -893,11 +919,16 @@ public final class Correlation {
         boolean existed = tunnelsHaveFinal();
         publish(() -> {
             if (existed) {
+                exec("DELETE FROM " + fileSchema() + ".tunnel_slices WHERE tunnel_id IN (SELECT tunnel_id FROM " + tunnelsTable()
+                        + " WHERE NOT final)");
                 exec("DELETE FROM " + tunnelsTable() + " WHERE NOT final");
                 exec("INSERT INTO " + tunnelsTable() + " BY NAME SELECT * FROM new_tunnels");
             } else {
+                exec("DELETE FROM " + fileSchema() + ".tunnel_slices");
                 exec("CREATE OR REPLACE TABLE " + tunnelsTable() + " AS SELECT * FROM new_tunnels");
             }
+            // the slice that decided each row: a line that comes late makes again the rows decided after its slice
+            exec("INSERT INTO " + fileSchema() + ".tunnel_slices SELECT " + TUNNEL_ID + ", r.slice_ms FROM engine_rows r");
         });
     }
 

@@ -102,6 +102,9 @@ public final class Schema {
                 CREATE TABLE IF NOT EXISTS stream_state (key VARCHAR PRIMARY KEY, value BIGINT)""",
                 """
                 CREATE TABLE IF NOT EXISTS late_lines (end_ms BIGINT NOT NULL, spread_ms BIGINT NOT NULL)""",
+                // stream: the engine's slice that decided each row (a late line remakes the rows decided after its slice)
+                """
+                CREATE TABLE IF NOT EXISTS tunnel_slices (tunnel_id VARCHAR NOT NULL, slice_ms BIGINT NOT NULL)""",
                 // trace --pods: which pod held which IP from when, from pod listings
                 """
                 CREATE TABLE IF NOT EXISTS pods (

@@ -241,6 +241,7 @@ public final class Engine {
                 long decided = end - CONTEXT_MS;
                 MeshJoin.join(ctx, decided, learned, settings.meshWindowMs());
                 ProxyJoin.join(ctx, ctxSquid, decided, learned, settings);
+                rows.slice = end;
                 leaveBefore(decided);
                 slices.done().accept(end);
                 slice = end;

@@ -15,6 +15,8 @@ final class Rows {
     private final Consumer<Tunnel> out;
     long rows;
     long linesInNoRow;
+    /** The end of the slice whose lines are leaving. */
+    long slice;
 
     Rows(Learned learned, JoinSettings settings, Consumer<Tunnel> out) {
         this.learned = learned;
@@ -113,6 +115,6 @@ final class Rows {
             g.rows++;
         }
         out.accept(new Tunnel(s != null ? s.hop.id() : -1, g != null ? g.hop.id() : -1, q != null ? q.hop.id() : -1, status, score,
-                meshLink, proxyLink, startMs, duration, q != null ? q.offset : null, q != null && q.offsetKnown, proxyAddress));
+                meshLink, proxyLink, startMs, duration, q != null ? q.offset : null, q != null && q.offsetKnown, proxyAddress, slice));
     }
 }

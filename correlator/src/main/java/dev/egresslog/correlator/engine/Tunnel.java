@@ -12,7 +12,9 @@ package dev.egresslog.correlator.engine;
  * @param squidOffsetMs   the Squid clock's offset used for its line (squid - mesh), or null
  * @param squidOffsetKnown whether that offset was learned (not a default)
  * @param proxyAddress    key of the proxy address the tunnel went through, 0 when unknown
+ * @param sliceMs         the end of the slice that decided it: a run resumed at a slice makes
+ *                        again every row decided after it ({@link Engine.Slices})
  */
 public record Tunnel(long sidecar, long gateway, long squid, Status status, Double score, Link meshLink, Link proxyLink,
-                     long startMs, long durationMs, Long squidOffsetMs, boolean squidOffsetKnown, long proxyAddress) {
+                     long startMs, long durationMs, Long squidOffsetMs, boolean squidOffsetKnown, long proxyAddress, long sliceMs) {
 }
