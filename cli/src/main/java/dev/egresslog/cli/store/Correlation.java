@@ -919,8 +919,11 @@ public final class Correlation {
         boolean existed = tunnelsHaveFinal();
         publish(() -> {
             if (existed) {
-                exec("DELETE FROM " + fileSchema() + ".tunnel_slices WHERE tunnel_id IN (SELECT tunnel_id FROM " + tunnelsTable()
-                        + " WHERE NOT final)");
+                // rows that are not final were decided near this pass's window: only the recent
+                // record is looked at (one missed stays behind harmlessly: its id is in no row)
+                exec("DELETE FROM " + fileSchema() + ".tunnel_slices WHERE slice_ms >= "
+                        + (from() - LEARNING_MS - options.maxSkewMs() - 2 * Engine.sliceMs())
+                        + " AND tunnel_id IN (SELECT tunnel_id FROM " + tunnelsTable() + " WHERE NOT final)");
                 exec("DELETE FROM " + tunnelsTable() + " WHERE NOT final");
                 exec("INSERT INTO " + tunnelsTable() + " BY NAME SELECT * FROM new_tunnels");
             } else {
