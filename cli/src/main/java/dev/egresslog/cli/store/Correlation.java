@@ -629,7 +629,10 @@ public final class Correlation {
                   AND column_name = 'final'""".formatted(literal(catalog))) > 0;
     }
 
-    /** Rows around a late line are made again with it: they stop being final. */
+    /**
+     * Sets the slice this pass resumes at; rows decided from a late line's slice on are made again
+     * with it: they stop being final, and the pass resumes there.
+     */
     private void unsettleLate() throws SQLException {
         resumeAt = window.resumeSliceMs();
         if (!window.lateRanges().isEmpty()) {
