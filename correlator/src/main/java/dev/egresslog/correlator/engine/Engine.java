@@ -233,8 +233,8 @@ public final class Engine {
                         ctxSquid.add(q);
                     }
                 }
-                ctx = byStart(ctx, l -> l.start, l -> l.hop.content(), l -> l.hop.id());
-                ctxSquid = byStart(ctxSquid, q -> q.start, q -> q.hop.content(), q -> q.hop.id());
+                ctx = byStart(ctx, l -> l.start, l -> l.content, l -> l.hop.id());
+                ctxSquid = byStart(ctxSquid, q -> q.start, q -> q.content, q -> q.hop.id());
                 // the slice decides what ends before its end less the context (which it sees
                 // after it), and those lines leave with their rows; a line no join took waits a
                 // little longer, for a partner that ends after that

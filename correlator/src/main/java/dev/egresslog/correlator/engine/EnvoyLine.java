@@ -7,6 +7,8 @@ final class EnvoyLine {
     /** Start on the sidecars' clock (a gateway's own skew removed), and end (the join takes lines by their end). */
     final long start;
     final long end;
+    /** What the line says, hashed ({@link EnvoyHop#content}): ties among equal starts. */
+    final long content;
     /** Bytes to the client as Squid would count them: a gateway joined to its sidecar takes the sidecar's. */
     long down;
     EnvoyLine gateway;
@@ -36,6 +38,7 @@ final class EnvoyLine {
         this.role = role;
         this.start = start;
         this.end = start + hop.duration();
+        this.content = hop.content();
         this.down = hop.down();
     }
 }

@@ -33,13 +33,10 @@ final class MeshLearner {
     private final long window;
     private final Set<Long> proxyAddresses;
     private final Consumer<Upstream> upstream;
-    /** The sidecar lines within reach: a ring of numbered lines, each pointing back to the previous one with its upstream address. */
-    private EnvoyHop[] sidecars = new EnvoyHop[1 << 12];
-    private int[] previousSame = new int[1 << 12];
-    private int oldestSidecar;
-    private int nextSidecar;
-    private final LongIntMap lastOfAddress = new LongIntMap();
-    private int[] candidates = new int[16];
+    /** The sidecar lines within reach, by upstream address. */
+    private final KeyedRing<EnvoyHop> sidecars = new KeyedRing<>();
+    private final List<EnvoyHop> candidates = new ArrayList<>();
+    private final Consumer<EnvoyHop> candidate = candidates::add;
     private final ArrayDeque<EnvoyHop> pending = new ArrayDeque<>();
     /** Per gateway emitter, its address pairs' histograms (primitive while reading; boxed into the maps below at the end). */
     private final Map<Integer, PairCounts> pairCounts = new HashMap<>();
@@ -89,7 +86,7 @@ final class MeshLearner {
                 mixedSources.add(h.source());
             }
             if (role == Role.SIDECAR && h.upstreamLocal() != 0) {
-                addSidecar(h);
+                sidecars.add(h.upstreamLocal(), h);
                 sidecarIps.add(h.upstreamLocalIp());
             }
             if (role == Role.GATEWAY && h.downstreamLocal() != 0) {
@@ -106,25 +103,6 @@ final class MeshLearner {
             downOverheadByGateway.put(emitter, c.down.toMap());
             upOverheadByGateway.put(emitter, c.up.toMap());
         });
-    }
-
-    private void addSidecar(EnvoyHop h) {
-        if (nextSidecar - oldestSidecar == sidecars.length) {
-            int n = sidecars.length * 2;
-            EnvoyHop[] r = new EnvoyHop[n];
-            int[] p = new int[n];
-            for (int c = oldestSidecar; c < nextSidecar; c++) {
-                r[c & (n - 1)] = sidecars[c & (sidecars.length - 1)];
-                p[c & (n - 1)] = previousSame[c & (sidecars.length - 1)];
-            }
-            sidecars = r;
-            previousSame = p;
-        }
-        int mask = sidecars.length - 1;
-        sidecars[nextSidecar & mask] = h;
-        previousSame[nextSidecar & mask] = lastOfAddress.get(h.upstreamLocal(), -1);
-        lastOfAddress.put(h.upstreamLocal(), nextSidecar);
-        nextSidecar++;
     }
 
     private static long end(EnvoyHop h) {
@@ -145,18 +123,12 @@ final class MeshLearner {
             long down = g.down();
             if (gateway && g.downstreamRemote() != 0) {
                 // the sidecars with that upstream address, oldest first
-                int mask = sidecars.length - 1;
-                int found = 0;
-                for (int c = lastOfAddress.get(g.downstreamRemote(), -1); c >= oldestSidecar; c = previousSame[c & mask]) {
-                    if (found == candidates.length) {
-                        candidates = java.util.Arrays.copyOf(candidates, found * 2);
-                    }
-                    candidates[found++] = c;
-                }
+                candidates.clear();
+                sidecars.forEachNewest(g.downstreamRemote(), Integer.MAX_VALUE, candidate);
                 EnvoyHop only = null;
                 int n = 0;
-                for (int i = found - 1; i >= 0; i--) {
-                    EnvoyHop s = sidecars[candidates[i] & mask];
+                for (int i = candidates.size() - 1; i >= 0; i--) {
+                    EnvoyHop s = candidates.get(i);
                     long dt = g.start() - s.start();
                     if (Math.abs(dt) <= window) {
                         addressPair(s, g, dt);
@@ -174,14 +146,8 @@ final class MeshLearner {
         }
         // sidecars older than any that a pending or later upstream hop could pair with
         long oldest = pending.isEmpty() ? time : Math.min(time, end(pending.peek()));
-        int mask = sidecars.length - 1;
-        while (oldestSidecar < nextSidecar && end(sidecars[oldestSidecar & mask]) < oldest - 2 * window) {
-            EnvoyHop s = sidecars[oldestSidecar & mask];
-            sidecars[oldestSidecar & mask] = null;
-            if (lastOfAddress.get(s.upstreamLocal(), -1) == oldestSidecar) {
-                lastOfAddress.remove(s.upstreamLocal());
-            }
-            oldestSidecar++;
+        while (!sidecars.isEmpty() && end(sidecars.oldest()) < oldest - 2 * window) {
+            sidecars.removeOldest();
         }
     }
 

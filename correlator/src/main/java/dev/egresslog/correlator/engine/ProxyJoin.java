@@ -1,8 +1,13 @@
 package dev.egresslog.correlator.engine;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.IntConsumer;
 
 /**
  * Stage 3 of a slice, upstream hop to Squid line. Reads the upstream hops the join holds
@@ -50,7 +55,7 @@ final class ProxyJoin {
         allowedOf = new long[squid.size()][];
         clientsOf = new long[hops.size()][];
         // the few distinct sets as sorted arrays: looked up per candidate without boxing
-        java.util.Map<Set<Long>, long[]> sorted = new java.util.IdentityHashMap<>();
+        Map<Set<Long>, long[]> sorted = new IdentityHashMap<>();
         int lastSource = Integer.MIN_VALUE;
         for (int i = 0; i < squid.size(); i++) {
             int source = squid.get(i).hop.source();
@@ -73,12 +78,12 @@ final class ProxyJoin {
         }
     }
 
-    private static long[] sortedArray(Set<Long> set, java.util.Map<Set<Long>, long[]> done) {
+    private static long[] sortedArray(Set<Long> set, Map<Set<Long>, long[]> done) {
         return set == null ? null : done.computeIfAbsent(set, s -> s.stream().mapToLong(Long::longValue).sorted().toArray());
     }
 
     private static boolean contains(long[] sorted, long value) {
-        return java.util.Arrays.binarySearch(sorted, value) >= 0;
+        return Arrays.binarySearch(sorted, value) >= 0;
     }
 
     /** Pairs the unpaired upstream hops among {@code lines} with the unpaired {@code squidLines}. */
@@ -156,26 +161,20 @@ final class ProxyJoin {
         }
         TimeIndex unpairedIndex = unpaired.build();
         Round rest = new Round();
-        int[] found = {0};
-        int[][] buffer = {new int[64]};
+        Found found = new Found();
         for (int e = 0; e < hops.size(); e++) {
             EnvoyLine h = hops.get(e);
             if (h.squid == null) {
                 long d = h.hop.duration();
                 long tolerance = 250 + d / 20;
-                found[0] = 0;
+                found.count = 0;
                 for (long b = durationBucket(d - tolerance); b <= durationBucket(d + tolerance); b++) {
-                    unpairedIndex.forEach(b, h.start - w, h.start + w, q -> {
-                        if (found[0] == buffer[0].length) {
-                            buffer[0] = java.util.Arrays.copyOf(buffer[0], found[0] * 2);
-                        }
-                        buffer[0][found[0]++] = q;
-                    });
+                    unpairedIndex.forEach(b, h.start - w, h.start + w, found);
                 }
-                java.util.Arrays.sort(buffer[0], 0, found[0]);
-                for (int i = 0; i < found[0]; i++) {
+                Arrays.sort(found.items, 0, found.count);
+                for (int i = 0; i < found.count; i++) {
                     // each Squid line once: one index, one bucket each
-                    rest.considerOnce(e, buffer[0][i]);
+                    rest.considerOnce(e, found.items[i]);
                 }
             }
         }
@@ -190,22 +189,36 @@ final class ProxyJoin {
         return (long) (8 * (Math.log(Math.max(0, ms) + 256.0) / Math.log(2)));
     }
 
+    /** The items an index lookup found, in a buffer reused from hop to hop. */
+    private static final class Found implements IntConsumer {
+        int[] items = new int[64];
+        int count;
+
+        @Override
+        public void accept(int item) {
+            if (count == items.length) {
+                items = Arrays.copyOf(items, count * 2);
+            }
+            items[count++] = item;
+        }
+    }
+
     /** One round of candidates and their matching. */
     private final class Round {
         final Matching matching = new Matching();
         final List<Link> links = new ArrayList<>();
         /** Per Squid source, ms taken off each pair's start difference before weighing it. */
-        final java.util.Map<Integer, Long> shift;
+        final Map<Integer, Long> shift;
         /** The last hop considered and the Squid lines it already has a candidate with (a pair may be found by several keys). */
         int lastHop = -1;
         int[] seen = new int[16];
         int seenCount;
 
         Round() {
-            this(java.util.Map.of());
+            this(Map.of());
         }
 
-        Round(java.util.Map<Integer, Long> shift) {
+        Round(Map<Integer, Long> shift) {
             this.shift = shift;
         }
 
@@ -220,7 +233,7 @@ final class ProxyJoin {
                 }
             }
             if (seenCount == seen.length) {
-                seen = java.util.Arrays.copyOf(seen, seenCount * 2);
+                seen = Arrays.copyOf(seen, seenCount * 2);
             }
             seen[seenCount++] = q;
             considerOnce(e, q);
@@ -245,15 +258,15 @@ final class ProxyJoin {
         }
 
         /** Per Squid source, the median start difference of the pairs this round would choose whose bytes agree exactly. */
-        java.util.Map<Integer, Long> medianShift(int[] chosen) {
-            java.util.Map<Integer, java.util.Map<Long, Integer>> deltas = new java.util.HashMap<>();
+        Map<Integer, Long> medianShift(int[] chosen) {
+            Map<Integer, Map<Long, Integer>> deltas = new HashMap<>();
             for (int c : chosen) {
                 if (c >= 0 && (links.get(c).bytesDelta() == 0 || links.get(c).bytesDelta() == 39)) {
-                    deltas.computeIfAbsent(squid.get(matching.right(c)).hop.source(), k -> new java.util.HashMap<>())
+                    deltas.computeIfAbsent(squid.get(matching.right(c)).hop.source(), k -> new HashMap<>())
                             .merge(links.get(c).startDeltaMs(), 1, Integer::sum);
                 }
             }
-            java.util.Map<Integer, Long> shifts = new java.util.HashMap<>();
+            Map<Integer, Long> shifts = new HashMap<>();
             deltas.forEach((source, counts) -> {
                 if (counts.values().stream().mapToInt(Integer::intValue).sum() >= SHIFT_PAIRS) {
                     shifts.put(source, Histograms.median(counts));
@@ -263,7 +276,7 @@ final class ProxyJoin {
         }
 
         /** The same candidates, weighed with {@code shifts} taken off. */
-        Round shifted(java.util.Map<Integer, Long> shifts) {
+        Round shifted(Map<Integer, Long> shifts) {
             Round again = new Round(shifts);
             for (int c = 0; c < matching.size(); c++) {
                 again.add(matching.left(c), matching.right(c), links.get(c));

@@ -36,13 +36,8 @@ final class SquidLearner {
 
     private final long maxSkew;
     private final Iterator<SquidHop> squid;
-    /** The hops within reach: a ring of numbered hops, each pointing back to the previous one with its byte count. */
-    private MeshLearner.Upstream[] ring = new MeshLearner.Upstream[1 << 12];
-    private int[] previousSame = new int[1 << 12];
-    private int oldestHop;
-    private int nextHop;
-    private final LongIntMap hopsPerDown = new LongIntMap();
-    private final LongIntMap lastHopOfDown = new LongIntMap();
+    /** The hops within reach, by the bytes their client received. */
+    private final KeyedRing<MeshLearner.Upstream> hops = new KeyedRing<>();
     /** Squid lines read, in end order: those not yet looked at, and those around them (for their rarity). */
     private final ArrayDeque<SquidHop> lines = new ArrayDeque<>();
     private final ArrayDeque<SquidHop> unread = new ArrayDeque<>();
@@ -73,39 +68,9 @@ final class SquidLearner {
 
     /** The next upstream hop, in end order. */
     void accept(MeshLearner.Upstream hop) {
-        if (nextHop - oldestHop == ring.length) {
-            grow();
-        }
-        int mask = ring.length - 1;
-        ring[nextHop & mask] = hop;
-        previousSame[nextHop & mask] = lastHopOfDown.get(hop.down(), -1);
-        lastHopOfDown.put(hop.down(), nextHop);
-        hopsPerDown.add(hop.down(), 1);
-        nextHop++;
+        hops.add(hop.down(), hop);
         hopFrontier = hop.end();
         advance(hopFrontier);
-    }
-
-    private void grow() {
-        int n = ring.length * 2;
-        MeshLearner.Upstream[] r = new MeshLearner.Upstream[n];
-        int[] p = new int[n];
-        for (int c = oldestHop; c < nextHop; c++) {
-            r[c & (n - 1)] = ring[c & (ring.length - 1)];
-            p[c & (n - 1)] = previousSame[c & (ring.length - 1)];
-        }
-        ring = r;
-        previousSame = p;
-    }
-
-    /** The hops within reach with byte count {@code down}, newest first, at most {@code limit}. */
-    private void forEachHop(long down, int limit, java.util.function.Consumer<MeshLearner.Upstream> visit) {
-        int mask = ring.length - 1;
-        int seen = 0;
-        for (int c = lastHopOfDown.get(down, -1); c >= oldestHop && seen < limit; c = previousSame[c & mask]) {
-            visit.accept(ring[c & mask]);
-            seen++;
-        }
     }
 
     /** Reads Squid lines up to {@code frontier} and looks at those whose surroundings are all read. */
@@ -124,14 +89,8 @@ final class SquidLearner {
             SquidHop q = lines.poll();
             linesPerBytes.add(key(q.source(), q.bytes()), -1);
         }
-        int mask = ring.length - 1;
-        while (oldestHop < nextHop && ring[oldestHop & mask].end() < oldest - maxSkew) {
-            MeshLearner.Upstream h = ring[oldestHop & mask];
-            ring[oldestHop & mask] = null;
-            if (hopsPerDown.add(h.down(), -1) == 0) {
-                lastHopOfDown.remove(h.down());
-            }
-            oldestHop++;
+        while (!hops.isEmpty() && hops.oldest().end() < oldest - maxSkew) {
+            hops.removeOldest();
         }
     }
 
@@ -156,10 +115,10 @@ final class SquidLearner {
         boolean rare = linesPerBytes.get(key(q.source(), q.bytes()), 0) <= 2;
         if (rare) {
             for (long b = q.bytes(); b <= q.bytes() + 39; b += 39) {
-                if (hopsPerDown.get(b, 0) > 2) {
+                if (hops.count(b) > 2) {
                     continue;
                 }
-                forEachHop(b, 2, e -> {
+                hops.forEachNewest(b, 2, e -> {
                     if (Math.abs(q.start() - e.start()) <= maxSkew && Math.abs(e.duration() - q.elapsed()) <= 50 + e.duration() / 50) {
                         long minute = Math.floorDiv(q.start(), 60_000L) * 65_537 + q.source();
                         strongByMinute.computeIfAbsent(minute, k -> new Sample()).offer(mix(q.content() ^ mix(e.start())), pair(q, e));
@@ -170,7 +129,7 @@ final class SquidLearner {
         if (Math.floorMod(q.content(), WEAK_SAMPLE) == 0 && weakLines.merge(q.source(), 1, Integer::sum) <= WEAK_LINES) {
             int[] found = {0};
             for (long b = q.bytes(); b <= q.bytes() + 39; b += 39) {
-                forEachHop(b, WEAK_SCAN, e -> {
+                hops.forEachNewest(b, WEAK_SCAN, e -> {
                     if (found[0] < WEAK_CANDIDATES && Math.abs(q.start() - e.start()) <= maxSkew
                             && Math.abs(e.duration() - q.elapsed()) <= 10) {
                         weak.computeIfAbsent(q.source(), k -> new ArrayList<>()).add(pair(q, e));

@@ -6,6 +6,8 @@ final class SquidLine {
     /** Start and end on the mesh's clock. */
     final long start;
     final long end;
+    /** What the line says, hashed ({@link SquidHop#content}): ties among equal starts. */
+    final long content;
     /** The offset removed (squid - mesh), and whether it was learned rather than assumed. */
     final long offset;
     final boolean offsetKnown;
@@ -17,5 +19,6 @@ final class SquidLine {
         this.offsetKnown = offsetKnown;
         this.start = hop.start() - offset;
         this.end = start + hop.elapsed();
+        this.content = hop.content();
     }
 }

@@ -1,0 +1,84 @@
+package dev.egresslog.correlator.engine;
+
+import java.util.function.Consumer;
+
+/**
+ * Items in the order they came, each under a key, within a window that moves: added at the new
+ * end, dropped at the old one. The items of one key are found newest first without a scan (each
+ * points back to the previous one of its key), and counted. What the learning holds of the
+ * lines within reach: sidecars by upstream address, upstream hops by byte count.
+ */
+final class KeyedRing<T> {
+    private Object[] items = new Object[1 << 12];
+    private long[] keys = new long[1 << 12];
+    private int[] previous = new int[1 << 12];
+    /** Items are numbered as they come; [oldest, next) are held. */
+    private int oldest;
+    private int next;
+    private final LongIntMap newest = new LongIntMap();
+    private final LongIntMap counts = new LongIntMap();
+
+    void add(long key, T item) {
+        if (next - oldest == items.length) {
+            grow();
+        }
+        int at = next & (items.length - 1);
+        items[at] = item;
+        keys[at] = key;
+        previous[at] = newest.get(key, -1);
+        newest.put(key, next);
+        counts.add(key, 1);
+        next++;
+    }
+
+    boolean isEmpty() {
+        return oldest == next;
+    }
+
+    @SuppressWarnings("unchecked")
+    T oldest() {
+        return (T) items[oldest & (items.length - 1)];
+    }
+
+    /** Drops the oldest item. */
+    void removeOldest() {
+        int at = oldest & (items.length - 1);
+        long key = keys[at];
+        items[at] = null;
+        if (counts.add(key, -1) == 0) {
+            newest.remove(key);
+        }
+        oldest++;
+    }
+
+    /** How many items are held under {@code key}. */
+    int count(long key) {
+        return counts.get(key, 0);
+    }
+
+    /** The items under {@code key}, newest first, at most {@code limit}. */
+    @SuppressWarnings("unchecked")
+    void forEachNewest(long key, int limit, Consumer<T> visit) {
+        int mask = items.length - 1;
+        int seen = 0;
+        for (int c = newest.get(key, -1); c >= oldest && seen < limit; c = previous[c & mask]) {
+            visit.accept((T) items[c & mask]);
+            seen++;
+        }
+    }
+
+    private void grow() {
+        int n = items.length * 2;
+        Object[] i = new Object[n];
+        long[] k = new long[n];
+        int[] p = new int[n];
+        for (int c = oldest; c < next; c++) {
+            i[c & (n - 1)] = items[c & (items.length - 1)];
+            k[c & (n - 1)] = keys[c & (items.length - 1)];
+            p[c & (n - 1)] = previous[c & (items.length - 1)];
+        }
+        items = i;
+        keys = k;
+        previous = p;
+    }
+}
