@@ -373,7 +373,8 @@ public final class Correlation {
                          ELSE 0
                        END AS hint,
                        coalesce(e.pod, s.path) ILIKE '%%egress%%gateway%%' AS named_gateway,
-                       s.forced_role,
+                       -- the role the user gave the file: a code, read per line (a string costs far more)
+                       CASE s.forced_role WHEN 'gateway' THEN 1 WHEN 'sidecar' THEN 2 ELSE 0 END AS forced,
                        e.duration,
                        coalesce(e.bytes_received, 0) AS up, coalesce(e.bytes_sent, 0) AS down,
                        coalesce(list_has_any(string_split(e.response_flags, ','), %3$s), false) AS connect_failed,
@@ -465,8 +466,8 @@ public final class Correlation {
     private Iterator<EnvoyHop> envoyLines(String table) {
         return new Paged<>(table, rs -> {
             int source = rs.getInt(1);
-            String forced = rs.getString(7);
-            Role role = forced == null ? null : forced.equals("gateway") ? Role.GATEWAY : Role.SIDECAR;
+            int forced = rs.getInt(7);
+            Role role = forced == 1 ? Role.GATEWAY : forced == 2 ? Role.SIDECAR : null;
             return new EnvoyHop(hid(source, rs.getLong(2)), source, emitters.get(rs.getLong(3)), rs.getInt(5), rs.getBoolean(6), role,
                     rs.getLong(4), rs.getLong(8), rs.getLong(9), rs.getLong(10), rs.getBoolean(11), rs.getBoolean(12), rs.getLong(13),
                     rs.getLong(14), rs.getInt(15), rs.getLong(16), rs.getLong(17), rs.getLong(18), rs.getLong(19), rs.getBoolean(20));
@@ -485,7 +486,7 @@ public final class Correlation {
         T read(ResultSet rs) throws SQLException;
     }
 
-    /** The rows of a staged table in their stored (start) order, a page at a time. */
+    /** The rows of a staged table in their stored (end) order, a page at a time. */
     private final class Paged<T> implements Iterator<T> {
         private final String table;
         private final RowReader<T> reader;
