@@ -144,13 +144,13 @@ final class StreamCommand implements Callable<Integer> {
             if (server != null) {
                 server.ready(store);
             }
-            Watermarks watermarks = new Watermarks(latenessSeconds * 1000, idleSeconds * 1000);
+            Watermarks watermarks = new Watermarks(latenessSeconds * 1000, idleSeconds * 1000, correlatorOptions.maxSkewMs());
             watermarks.restore(state(store, "final_before", Long.MIN_VALUE));
             StreamIngest ingest = new StreamIngest(store, parserOptions, roles, watermarks, correlatorOptions.maxSkewMs());
             Passes passes = new Passes(store, correlatorOptions, watermarks, err);
             passes.loadClockOffsets();
             try {
-                consume(c, settings, topicNames, ingest, passes, err);
+                consume(c, settings, topicNames, ingest, passes, watermarks, err);
             } finally {
                 ingest.close();
             }
@@ -164,11 +164,12 @@ final class StreamCommand implements Callable<Integer> {
     }
 
     private void consume(KafkaConsumer<byte[], byte[]> c, KafkaSettings settings, List<String> topicNames, StreamIngest ingest,
-                         Passes passes, PrintWriter err) throws SQLException {
+                         Passes passes, Watermarks watermarks, PrintWriter err) throws SQLException {
         onSignals();
         c.subscribe(topicNames, new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+                revoked.forEach(watermarks::arrived);
                 // the records in hand are stored before another instance may read their partitions
                 try {
                     Map<TopicPartition, OffsetAndMetadata> offsets = ingest.commit();
@@ -185,6 +186,11 @@ final class StreamCommand implements Callable<Integer> {
 
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+                // nothing is final until each new partition delivered its first record (or proved empty)
+                long now = System.currentTimeMillis();
+                for (TopicPartition tp : assigned) {
+                    watermarks.await(tp, now);
+                }
                 try {
                     resume(c, ingest.storedOffsets(), assigned, err);
                 } catch (SQLException e) {
@@ -214,6 +220,7 @@ final class StreamCommand implements Callable<Integer> {
                 ingest.add(records);
                 lastRecordAt = now;
             }
+            arrivals(c, records, watermarks);
             passes.behind = lag(c) > BEHIND_RECORDS;
             // Reading a backlog, records are stored in larger transactions (a move of many rows runs
             // on every core), at least every 2 s; caught up, each poll's records are stored at once.
@@ -280,6 +287,19 @@ final class StreamCommand implements Callable<Integer> {
                 err.flush();
             } else {
                 c.seek(tp, db);
+            }
+        }
+    }
+
+    /** Partitions awaited by the watermark that delivered a record, or that have none to deliver, are awaited no more. */
+    private static void arrivals(KafkaConsumer<byte[], byte[]> c, ConsumerRecords<byte[], byte[]> records, Watermarks watermarks) {
+        records.partitions().forEach(watermarks::arrived);
+        for (TopicPartition tp : c.assignment()) {
+            if (watermarks.awaiting(tp)) {
+                var lag = c.currentLag(tp);
+                if (lag.isPresent() && lag.getAsLong() == 0) {
+                    watermarks.arrived(tp);
+                }
             }
         }
     }

@@ -13,17 +13,45 @@ import java.util.Map;
  * sources that are active, since a hop of a tunnel arrives when its connection closes. A source
  * that sent nothing for {@code idleMs} of wall time (a pod gone, a partition drained) no longer
  * holds the others back. Rows ending more than the allowed lateness before the watermark are final.
+ *
+ * <p>Nothing is final before every input has spoken: an input (a partition) that has records
+ * waiting but has delivered none yet holds the watermark back, for up to {@code idleMs}; and a
+ * Squid whose clock offset is not learned yet counts at its own time less the largest skew
+ * searched for, the earliest its next lines can be on the mesh clock. Without both, the first
+ * pass of a backlog made rows final before the Squid partitions were read, and every Squid line
+ * then came "late" and made minutes of rows again.
  */
 public final class Watermarks {
     private final long latenessMs;
     private final long idleMs;
+    private final long maxSkewMs;
+    /** Inputs expected to deliver records that have delivered none yet, with the wall time they were expected from. */
+    private final Map<Object, Long> awaited = new HashMap<>();
     private final Map<Integer, long[]> sources = new HashMap<>(); // latest end, wall time of the last line
+    /** Of each Squid source, its latest end on its own clock: placed on the mesh's once its offset is learned. */
+    private final Map<Integer, Long> squidLatest = new HashMap<>();
     private final Map<Integer, Long> clockOffsets = new HashMap<>();
     private long finalBefore = Long.MIN_VALUE;
 
-    public Watermarks(long latenessMs, long idleMs) {
+    public Watermarks(long latenessMs, long idleMs, long maxSkewMs) {
         this.latenessMs = latenessMs;
         this.idleMs = idleMs;
+        this.maxSkewMs = maxSkewMs;
+    }
+
+    /** An input (a partition) now assigned that has records waiting: the watermark waits for its first one. */
+    public void await(Object input, long now) {
+        awaited.putIfAbsent(input, now);
+    }
+
+    /** The input delivered a record, or has none to deliver, or is no longer read: it holds nothing back any more. */
+    public void arrived(Object input) {
+        awaited.remove(input);
+    }
+
+    /** Whether the input is still awaited. */
+    public boolean awaiting(Object input) {
+        return awaited.containsKey(input);
     }
 
     /** Whether the line's end time is on the mesh clock: not so for a Squid whose offset is not learned yet. */
@@ -34,19 +62,28 @@ public final class Watermarks {
     /** Notes a line stored at wall time {@code now}; returns its end time on the mesh clock, or Long.MIN_VALUE when it has none. */
     long observe(int sourceId, ParsedLine parsed, long now) {
         long end;
+        // where the source's later lines can be on the mesh clock, at the earliest
+        long earliestNext;
         if (parsed instanceof EnvoyRecord r) {
             end = r.endTime();
+            earliestNext = end;
         } else if (parsed instanceof SquidRecord r) {
-            end = r.endTime() < 0 ? -1 : r.endTime() - clockOffsets.getOrDefault(sourceId, 0L);
+            Long offset = clockOffsets.get(sourceId);
+            end = r.endTime() < 0 ? -1 : r.endTime() - (offset == null ? 0 : offset);
+            earliestNext = offset == null ? end - maxSkewMs : end;
+            if (r.endTime() >= 0) {
+                squidLatest.merge(sourceId, r.endTime(), Math::max);
+            }
         } else {
             end = -1;
+            earliestNext = end;
         }
         long[] state = sources.computeIfAbsent(sourceId, k -> new long[] {Long.MIN_VALUE, 0});
         state[1] = now;
         if (end < 0) {
             return Long.MIN_VALUE;
         }
-        state[0] = Math.max(state[0], end);
+        state[0] = Math.max(state[0], earliestNext);
         return end;
     }
 
@@ -54,6 +91,14 @@ public final class Watermarks {
     public void clockOffsets(Map<Integer, Long> offsets) {
         clockOffsets.clear();
         clockOffsets.putAll(offsets);
+        // a Squid counted at its earliest so far is placed by its offset now
+        offsets.forEach((source, offset) -> {
+            Long latest = squidLatest.get(source);
+            long[] state = sources.get(source);
+            if (latest != null && state != null) {
+                state[0] = Math.max(state[0], latest - offset);
+            }
+        });
     }
 
     /** Every source counts as idle from now on: the stream was read to its end and nothing came for a while. */
@@ -61,11 +106,20 @@ public final class Watermarks {
         for (long[] state : sources.values()) {
             state[1] = Long.MIN_VALUE / 2;
         }
+        awaited.clear();
     }
 
-    /** The stream's watermark: the earliest latest-end among active sources (all, when none is active). */
+    /**
+     * The stream's watermark: the earliest latest-end among active sources (all, when none is
+     * active); Long.MIN_VALUE while an input that has records is awaited.
+     */
     long watermark() {
         long now = System.currentTimeMillis();
+        for (long since : awaited.values()) {
+            if (now - since < idleMs) {
+                return Long.MIN_VALUE;
+            }
+        }
         long active = Long.MAX_VALUE;
         long any = Long.MIN_VALUE;
         for (long[] state : sources.values()) {

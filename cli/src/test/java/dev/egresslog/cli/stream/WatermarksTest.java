@@ -1,0 +1,81 @@
+package dev.egresslog.cli.stream;
+
+import dev.egresslog.parser.LogParser;
+import dev.egresslog.parser.ParsedLine;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What holds the stream's event time back, so that no row is final before all its lines can have come. */
+class WatermarksTest {
+    private static final long LATENESS = 3_000;
+    /** Long enough that no input falls idle during a test (idleness is wall time). */
+    private static final long IDLE = 3_600_000;
+    private static final long MAX_SKEW = 900_000;
+    private static final LogParser PARSER = new LogParser();
+
+    /** An Envoy TCP line that ended at {@code endMs} (it lasted 1 s). */
+    private static ParsedLine envoyEndingAt(long endMs) {
+        String start = java.time.Instant.ofEpochMilli(endMs - 1_000).toString();
+        return PARSER.parse("[" + start + "] \"- - -\" 0 - - - \"-\" 989 90274 1000 - \"-\" \"-\" \"-\" \"-\" \"10.131.1.111:7777\" "
+                + "outbound|7777|proxy|istio-egressgateway.istio-system.svc.cluster.local 10.131.1.250:33002 10.0.0.15:8080 "
+                + "10.131.1.250:38380 - - \"-\"", "sidecar.log", 1);
+    }
+
+    /** A Squid line that ended at {@code endMs} on the Squid's clock. */
+    private static ParsedLine squidEndingAt(long endMs) {
+        return PARSER.parse(String.format("%d.%03d   1000 10.0.0.98 TCP_TUNNEL/200 90274 CONNECT en.wikipedia.org:443 - "
+                + "HIER_DIRECT/208.80.154.224 -", endMs / 1000, endMs % 1000), "access.log", 1);
+    }
+
+    @Test
+    void anInputWithRecordsWaitingHoldsEverythingBackUntilItsFirstRecord() {
+        Watermarks w = new Watermarks(LATENESS, IDLE, MAX_SKEW);
+        long t = 1_650_000_000_000L;
+        w.await("squid/0", System.currentTimeMillis());
+        w.observe(1, envoyEndingAt(t), System.currentTimeMillis());
+        assertTrue(w.awaiting("squid/0"));
+        assertEquals(Long.MIN_VALUE, w.advance(), "nothing final while a partition has not delivered its first record");
+
+        w.arrived("squid/0");
+        assertFalse(w.awaiting("squid/0"));
+        assertEquals(t - LATENESS, w.advance());
+    }
+
+    @Test
+    void aSquidWhoseOffsetIsNotLearnedCountsAtItsEarliestOnTheMeshClock() {
+        Watermarks w = new Watermarks(LATENESS, IDLE, MAX_SKEW);
+        long t = 1_650_000_000_000L;
+        long now = System.currentTimeMillis();
+        w.observe(1, envoyEndingAt(t), now);
+        // the Squid's clock is 60 s ahead: its line ended at t on the mesh's clock
+        ParsedLine squid = squidEndingAt(t + 60_000);
+        assertFalse(w.placed(2, squid));
+        w.observe(2, squid, now);
+        assertEquals(t + 60_000 - MAX_SKEW - LATENESS, w.advance(),
+                "its later lines may be up to the largest skew earlier on the mesh's clock");
+
+        // a pass learned its offset: the Squid is placed at once, without waiting for its next line
+        w.clockOffsets(Map.of(2, 60_000L));
+        assertTrue(w.placed(2, squid));
+        assertEquals(t - LATENESS, w.advance());
+        // and its next line ends on the mesh's clock where its own clock less the offset says
+        assertEquals(t + 1_000, w.observe(2, squidEndingAt(t + 61_000), now));
+    }
+
+    @Test
+    void finalNeverMovesBack() {
+        Watermarks w = new Watermarks(LATENESS, IDLE, MAX_SKEW);
+        long t = 1_650_000_000_000L;
+        long now = System.currentTimeMillis();
+        w.observe(1, envoyEndingAt(t), now);
+        assertEquals(t - LATENESS, w.advance());
+        // a Squid appears, its offset unknown: it holds the watermark back, but what was final stays so
+        w.observe(2, squidEndingAt(t), now);
+        assertEquals(t - LATENESS, w.advance());
+    }
+}
