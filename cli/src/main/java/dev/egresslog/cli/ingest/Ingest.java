@@ -131,6 +131,8 @@ public final class Ingest {
     private final PrintWriter err;
     /** Lines read by all workers: one counter cell per thread, as every line adds to it. */
     private final LongAdder linesRead = new LongAdder();
+    /** Bytes of the inputs read so far (of a gzip file, its compressed bytes), against their sizes: for the time left. */
+    private final LongAdder bytesRead = new LongAdder();
     /** Fingerprint -> name of the inputs registered by this run (not finished yet, so not found in the database). */
     private final java.util.Map<String, String> registeredThisRun = new java.util.HashMap<>();
 
@@ -205,10 +207,12 @@ public final class Ingest {
             }));
         }
         pool.shutdown();
+        long totalBytes = done.stream().mapToLong(source -> source.bytes).sum();
         while (!pool.awaitTermination(2, TimeUnit.SECONDS)) {
             double seconds = (System.nanoTime() - t0) / 1e9;
-            err.printf("egresslog trace: %,d lines read (%,.0f lines/s), %d of %d parts of %d files done%n",
-                    linesRead.sum(), linesRead.sum() / seconds, partsDone.get(), partCount.get(), files);
+            err.printf("egresslog trace: %,d lines read (%,.0f lines/s), %d of %d parts of %d files done%s%n",
+                    linesRead.sum(), linesRead.sum() / seconds, partsDone.get(), partCount.get(), files,
+                    timeLeft(bytesRead.sum(), totalBytes, seconds));
             err.flush();
         }
         for (Future<?> worker : workers) {
@@ -247,6 +251,20 @@ public final class Ingest {
         }
         return new Totals(files, partCount.get(), skipped[0], linesRead.sum(), records, rejects, (System.nanoTime() - t0) / 1e9,
                 recovered[0]);
+    }
+
+    /**
+     * ", 42 % of 608 MB, about 9 s left to read" from the bytes read so far at their rate, or "" before
+     * there is a rate. The inputs' sizes are known (a stream is spooled to a file first).
+     */
+    static String timeLeft(long bytesDone, long totalBytes, double seconds) {
+        if (bytesDone <= 0 || totalBytes <= 0 || seconds <= 0) {
+            return "";
+        }
+        long done = Math.min(bytesDone, totalBytes);
+        long left = Math.round((totalBytes - done) / (done / seconds));
+        return String.format(", %d %% of %,.0f MB, about %s left to read", 100 * done / totalBytes, totalBytes / 1e6,
+                left < 60 ? left + " s" : String.format("%d:%02d min", left / 60, left % 60));
     }
 
     /** Fingerprints the input and registers it; false when the database already holds all of it. */
@@ -380,11 +398,18 @@ public final class Ingest {
         LogParser parser = new LogParser(parserOptions);
         long[] counts = new long[4]; // records, rejects, envoy, squid
         InputParser.Outcome outcome = null;
+        // progress in bytes: of a gzip file, the compressed bytes its reader took; else each line's
+        boolean counted = part.whole() && source.gzip;
         try (LineReader reader = part.whole()
-                ? new LineReader(Files.newInputStream(source.file), LineReader.DEFAULT_MAX_LINE)
+                ? new LineReader(counted ? new CountingStream(Files.newInputStream(source.file), bytesRead)
+                        : Files.newInputStream(source.file), LineReader.DEFAULT_MAX_LINE)
                 : LineReader.range(source.file, part.start(), part.end(), part.firstLine(), LineReader.DEFAULT_MAX_LINE)) {
             outcome = InputParser.parseWithText(reader, source.input.name(), parser, (raw, parsed) -> {
                 linesRead.increment();
+                if (!counted) {
+                    // characters for bytes: logs are nearly all ASCII, and this only estimates the time left
+                    bytesRead.add(raw == null ? 1 : raw.length() + 1L);
+                }
                 if (parsed.origin().line() <= source.skipLines) {
                     return;
                 }
@@ -413,6 +438,41 @@ public final class Ingest {
             if (last) {
                 source.lastLineOpen = outcome.lastLineOpen();
             }
+        }
+    }
+
+    /** Adds the bytes read through it to a counter. */
+    private static final class CountingStream extends java.io.FilterInputStream {
+        private final LongAdder count;
+
+        CountingStream(InputStream in, LongAdder count) {
+            super(in);
+            this.count = count;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                count.increment();
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            int n = super.read(buffer, offset, length);
+            if (n > 0) {
+                count.add(n);
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long skipped = super.skip(n);
+            count.add(Math.max(0, skipped));
+            return skipped;
         }
     }
 }
