@@ -263,7 +263,7 @@ public final class Ingest {
         }
         long done = Math.min(bytesDone, totalBytes);
         long left = Math.round((totalBytes - done) / (done / seconds));
-        return String.format(", %d %% of %,.0f MB, about %s left to read", 100 * done / totalBytes, totalBytes / 1e6,
+        return String.format(java.util.Locale.ROOT, ", %d %% of %,.0f MB, about %s left to read", 100 * done / totalBytes, totalBytes / 1e6,
                 left < 60 ? left + " s" : String.format("%d:%02d min", left / 60, left % 60));
     }
 
