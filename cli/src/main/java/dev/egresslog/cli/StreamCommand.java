@@ -425,12 +425,17 @@ final class StreamCommand implements Callable<Integer> {
             }
             long started = System.nanoTime();
             long horizon = Math.max(0, watermarks.finalBefore());
-            long finalBefore = Math.max(0, watermarks.advance());
             List<long[]> late = lateRanges();
+            // the boundary once the pass learned its clocks: a Squid whose offset it found is placed
+            // at once, instead of holding every row back until the next pass
             Correlation.Result result = new Correlation(store.connection(), options, SQL_TIMING ? line -> {
                 err.println("egresslog stream: pass: " + line.strip());
                 err.flush();
-            } : line -> { }).run(new Correlation.Window(horizon, finalBefore, late, resumeSlice));
+            } : line -> { }).run(new Correlation.Window(horizon, offsets -> {
+                watermarks.learned(offsets);
+                return Math.max(0, watermarks.advance());
+            }, late, resumeSlice));
+            long finalBefore = Math.max(horizon, result.finalBeforeMs());
             try (Statement s = store.connection().createStatement()) {
                 s.execute("BEGIN TRANSACTION");
                 s.execute("INSERT INTO stream_state VALUES ('final_before', " + finalBefore

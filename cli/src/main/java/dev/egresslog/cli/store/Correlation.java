@@ -71,8 +71,8 @@ public final class Correlation {
     /**
      * What one pass of a stream looks at: the lines that ended since {@code horizonMs} (mesh
      * time) and those around late arrivals, less the lines of final rows. Rows that end before
-     * {@code finalBeforeMs} become final: later passes leave them alone, unless a late line
-     * arrives near them.
+     * the boundary {@code finalBefore} gives become final: later passes leave them alone, unless
+     * a late line arrives near them.
      *
      * <p>The engine decides the lines slice by slice; a pass keeps (makes final) the rows of the
      * slices whose lines have all arrived, and the next pass starts at the slice after them with
@@ -80,11 +80,13 @@ public final class Correlation {
      *
      * @param horizonMs     lines that ended before this (mesh time) are not looked at again, unless
      *                      they are in no final row and after the slice a pass resumes at
-     * @param finalBeforeMs rows that end before this are final, once their slice is complete
+     * @param finalBefore   where rows stop being final (once their slice is complete), given the
+     *                      clock offsets of the Squids the pass learned: asked once the clocks are
+     *                      learned, so that a Squid whose offset this very pass found is placed
      * @param lateRanges    [from, to] ranges of epoch ms around lines that arrived after their time was final
      * @param resumeSliceMs the slice the last pass stopped keeping rows at, or Long.MIN_VALUE
      */
-    public record Window(long horizonMs, long finalBeforeMs, List<long[]> lateRanges, long resumeSliceMs) {
+    public record Window(long horizonMs, FinalBoundary finalBefore, List<long[]> lateRanges, long resumeSliceMs) {
         public Window {
             lateRanges = List.copyOf(lateRanges);
         }
@@ -94,6 +96,16 @@ public final class Correlation {
             return resume == Long.MIN_VALUE ? OLDEST_MS : Math.min(horizonMs, resume - Engine.sliceMs());
         }
     }
+
+    /** Where a stream's rows stop being final. */
+    @FunctionalInterface
+    public interface FinalBoundary {
+        /** Rows that end before the time returned are final; {@code squidOffsetsMs}: per Squid source the pass learned, its offset (ms). */
+        long finalBeforeMs(Map<Integer, Long> squidOffsetsMs);
+    }
+
+    /** Of a stream pass: the final boundary its window gave once the clocks were learned. */
+    private long finalBeforeMs;
 
     /**
      * The slice this pass resumes at: the last pass's, or earlier when a line came late (every row
@@ -191,11 +203,17 @@ public final class Correlation {
         resumeSliceMs = window == null ? Long.MIN_VALUE : resumeAt;
         // a pass keeps the rows of the slices whose lines have all arrived: every line that ends
         // before the slice's end and its context has, once that is more than the lateness ago
+        finalBeforeMs = Long.MIN_VALUE;
         Engine.Slices slices = window == null ? Engine.Slices.ALL : new Engine.Slices(resumeAt, end -> {
-            if (end + Engine.contextMs() <= window.finalBeforeMs()) {
+            if (end + Engine.contextMs() <= finalBeforeMs) {
                 keptRows = handed[0];
                 resumeSliceMs = end;
             }
+        }, clocks -> {
+            // the offsets as the sources will hold them after the pass (see learned())
+            Map<Integer, Long> offsets = new HashMap<>();
+            clocks.forEach((source, clock) -> offsets.put(source, clock.overall()));
+            finalBeforeMs = window.finalBefore().finalBeforeMs(offsets);
         });
         try (RowWriter rows = new RowWriter((DuckDBConnection) connection, "egresslog_work", "engine_rows", Correlation::appendRow)) {
             engineResult = Engine.correlate(() -> envoyLines(learningTable("envoy")), () -> squidLines(learningTable("squid")),
@@ -205,6 +223,10 @@ public final class Correlation {
                     }, progress, slices);
         } catch (UncheckedSqlException e) {
             throw e.cause;
+        }
+        if (window != null && finalBeforeMs == Long.MIN_VALUE) {
+            // the engine learned nothing (no lines): the boundary as the sources' clocks stand
+            finalBeforeMs = window.finalBefore().finalBeforeMs(Map.of());
         }
         double total = (System.nanoTime() - engineStart) / 1e9;
         double engineCpu = (CPU.getCurrentThreadCpuTime() - engineCpuStart - readingCpuNanos) / 1e9;
@@ -757,7 +779,7 @@ public final class Correlation {
         String table = window == null ? fileSchema() + ".tunnels_building" : "new_tunnels";
         String finalRow = window == null ? "true"
                 : "r.seq < %3$d AND ((r.start_ms + r.duration_ms < %1$d AND coalesce(r.offset_known, true)) OR coalesce(epoch_ms(q.end_time) < %2$d, false))"
-                        .formatted(window.finalBeforeMs(), window.finalBeforeMs() - options.maxSkewMs(), keptRows);
+                        .formatted(finalBeforeMs, finalBeforeMs - options.maxSkewMs(), keptRows);
         // slice by slice, each joined with copies of just its own lines: no join holds a whole log table
         long total = count("SELECT count(*) FROM engine_rows");
         for (long from = 0; from == 0 || from < total; from += TUNNELS_PER_SLICE) {
@@ -958,9 +980,11 @@ public final class Correlation {
     /**
      * Tunnels by status, the offset of each Squid source, and the lines on an egress path that
      * are in no row (the invariant is that there are none: each such line is in exactly one row).
+     *
+     * @param resumeSliceMs where the next stream pass starts: the slice after the last one whose rows this pass kept
+     * @param finalBeforeMs of a stream pass, the final boundary it used (Long.MIN_VALUE for trace)
      */
-    /** @param resumeSliceMs where the next stream pass starts: the slice after the last one whose rows this pass kept */
-    public record Result(Map<String, Long> byStatus, List<String> offsets, long linesInNoRow, long resumeSliceMs) {
+    public record Result(Map<String, Long> byStatus, List<String> offsets, long linesInNoRow, long resumeSliceMs, long finalBeforeMs) {
     }
 
     private Result result() throws SQLException {
@@ -984,6 +1008,6 @@ public final class Correlation {
                     clock.support(), drift));
         });
         offsets.sort(null);
-        return new Result(byStatus, offsets, engineResult.linesInNoRow(), resumeSliceMs);
+        return new Result(byStatus, offsets, engineResult.linesInNoRow(), resumeSliceMs, finalBeforeMs);
     }
 }

@@ -87,9 +87,14 @@ public final class Watermarks {
         return end;
     }
 
-    /** Squid clock offsets (source id to ms) learned by the last correlation pass. */
+    /** Squid clock offsets (source id to ms) as the database holds them after a correlation pass. */
     public void clockOffsets(Map<Integer, Long> offsets) {
         clockOffsets.clear();
+        learned(offsets);
+    }
+
+    /** Squid clock offsets a pass has just learned (the others stay as they were). */
+    public void learned(Map<Integer, Long> offsets) {
         clockOffsets.putAll(offsets);
         // a Squid counted at its earliest so far is placed by its offset now
         offsets.forEach((source, offset) -> {

@@ -80,9 +80,15 @@ public final class Engine {
      * @param firstSliceMs where the first slice starts (a multiple of {@link #SLICE_MS}), or
      *                     Long.MIN_VALUE: where the first line is
      * @param done         called with each slice's end once its rows are handed over
+     * @param learned      called with each Squid source's clock model once the clocks are learned,
+     *                     before the first slice (a stream's pass places its Squids by them)
      */
-    public record Slices(long firstSliceMs, java.util.function.LongConsumer done) {
+    public record Slices(long firstSliceMs, java.util.function.LongConsumer done, Consumer<Map<Integer, ClockModel>> learned) {
         public static final Slices ALL = new Slices(Long.MIN_VALUE, end -> { });
+
+        public Slices(long firstSliceMs, java.util.function.LongConsumer done) {
+            this(firstSliceMs, done, clocks -> { });
+        }
     }
 
     /** The slices' length: a caller that resumes starts at a multiple of it. */
@@ -106,6 +112,7 @@ public final class Engine {
         squidLearner.finishReading();
         Learned learned = Learned.from(meshLearner, squidLearner, settings);
         t0 = lap(progress, "learning clocks", t0);
+        slices.learned().accept(Map.copyOf(learned.squidClocks()));
 
         Rows out = new Rows(learned, settings, rows);
         new Join(envoy.get(), squid.get(), roles, learned, settings, out, slices).run();
