@@ -3,8 +3,10 @@ package dev.egresslog.correlator.engine;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
@@ -62,6 +64,27 @@ class ResumedJoinTest {
             run(envoy, squid, restEnvoy, restSquid, resumed, new Engine.Slices(cut.getKey(), end -> { }));
             assertEquals(one, rows(resumed), "resumed at " + (cut.getKey() - m.t0) + " ms after " + kept.size() + " rows");
         }
+    }
+
+    /** A stream's pass decides what is final by the clocks it learned: they come before the first slice is decided. */
+    @Test
+    void theLearnedClocksComeBeforeTheFirstSlice() {
+        Mesh m = new Mesh(12);
+        m.squidOffsetMs = -45_000;
+        EngineScenariosTest.traffic(m, m.t0, 400, 400, new Random(13));
+        List<String> events = new ArrayList<>();
+        Map<Integer, ClockModel> clocks = new HashMap<>();
+        run(m.envoy, m.squid, m.envoy, m.squid, new ArrayList<>(), new Engine.Slices(Long.MIN_VALUE, end -> events.add("slice"), learned -> {
+            events.add("clocks");
+            clocks.putAll(learned);
+        }));
+        assertEquals("clocks", events.get(0), "events: " + events);
+        assertEquals(1, events.stream().filter("clocks"::equals).count());
+        assertTrue(events.size() > 1, "slices decided: " + events);
+        // the Squid's offset as the mesh sees it (the simulated Squid clock is off by the Mesh's offset)
+        assertEquals(1, clocks.size(), "one Squid: " + clocks.keySet());
+        ClockModel clock = clocks.values().iterator().next();
+        assertTrue(Math.abs(clock.overall() - m.squidOffsetMs) <= 5, clock.overall() + " vs " + m.squidOffsetMs);
     }
 
     private static void run(List<EnvoyHop> learnEnvoy, List<SquidHop> learnSquid, List<EnvoyHop> envoy, List<SquidHop> squid,
