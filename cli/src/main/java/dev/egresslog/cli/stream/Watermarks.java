@@ -54,9 +54,19 @@ public final class Watermarks {
         return awaited.containsKey(input);
     }
 
+    /**
+     * Lines after which a Squid whose offset no pass could learn stops holding the watermark back:
+     * with no certain pair among that many, it serves no mesh client that this stream sees, and
+     * its lines count at their own time (else its lines would keep every row open by --max-skew).
+     */
+    static final int UNPLACEABLE_LINES = 5_000;
+    /** Of each Squid source not placed yet, its lines so far. */
+    private final Map<Integer, Integer> unplacedLines = new HashMap<>();
+
     /** Whether the line's end time is on the mesh clock: not so for a Squid whose offset is not learned yet. */
     boolean placed(int sourceId, ParsedLine parsed) {
-        return !(parsed instanceof SquidRecord) || clockOffsets.containsKey(sourceId);
+        return !(parsed instanceof SquidRecord) || clockOffsets.containsKey(sourceId)
+                || unplacedLines.getOrDefault(sourceId, 0) >= UNPLACEABLE_LINES;
     }
 
     /** Notes a line stored at wall time {@code now}; returns its end time on the mesh clock, or Long.MIN_VALUE when it has none. */
@@ -70,7 +80,8 @@ public final class Watermarks {
         } else if (parsed instanceof SquidRecord r) {
             Long offset = clockOffsets.get(sourceId);
             end = r.endTime() < 0 ? -1 : r.endTime() - (offset == null ? 0 : offset);
-            earliestNext = offset == null ? end - maxSkewMs : end;
+            boolean placed = offset != null || unplacedLines.merge(sourceId, 1, Integer::sum) >= UNPLACEABLE_LINES;
+            earliestNext = placed ? end : end - maxSkewMs;
             if (r.endTime() >= 0) {
                 squidLatest.merge(sourceId, r.endTime(), Math::max);
             }

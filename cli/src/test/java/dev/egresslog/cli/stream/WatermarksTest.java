@@ -68,6 +68,23 @@ class WatermarksTest {
     }
 
     @Test
+    void aSquidWhoseOffsetNoPassCouldLearnStopsHoldingBackAfterManyLines() {
+        Watermarks w = new Watermarks(LATENESS, IDLE, MAX_SKEW);
+        long t = 1_650_000_000_000L;
+        long now = System.currentTimeMillis();
+        w.observe(1, envoyEndingAt(t), now);
+        for (int i = 1; i < Watermarks.UNPLACEABLE_LINES; i++) {
+            w.observe(2, squidEndingAt(t), now);
+        }
+        assertFalse(w.placed(2, squidEndingAt(t)));
+        assertEquals(t - MAX_SKEW - LATENESS, w.advance());
+        // no certain pair in all those lines: it serves no mesh client; its lines count at their own time
+        w.observe(2, squidEndingAt(t), now);
+        assertTrue(w.placed(2, squidEndingAt(t)));
+        assertEquals(t - LATENESS, w.advance());
+    }
+
+    @Test
     void finalNeverMovesBack() {
         Watermarks w = new Watermarks(LATENESS, IDLE, MAX_SKEW);
         long t = 1_650_000_000_000L;
