@@ -17,6 +17,14 @@ class WatermarksTest {
     private static final long IDLE = 3_600_000;
     private static final long MAX_SKEW = 900_000;
     private static final LogParser PARSER = new LogParser();
+    private static final long T = 1_650_000_000_000L;
+
+    /** A stream whose one sidecar's latest line ended at {@link #T}. */
+    private static Watermarks sidecarEndedAtT() {
+        Watermarks w = new Watermarks(LATENESS, IDLE, MAX_SKEW);
+        w.observe(1, envoyEndingAt(T), System.currentTimeMillis());
+        return w;
+    }
 
     /** An Envoy TCP line that ended at {@code endMs} (it lasted 1 s). */
     private static ParsedLine envoyEndingAt(long endMs) {
@@ -34,65 +42,57 @@ class WatermarksTest {
 
     @Test
     void anInputWithRecordsWaitingHoldsEverythingBackUntilItsFirstRecord() {
-        Watermarks w = new Watermarks(LATENESS, IDLE, MAX_SKEW);
-        long t = 1_650_000_000_000L;
+        Watermarks w = sidecarEndedAtT();
         w.await("squid/0", System.currentTimeMillis());
-        w.observe(1, envoyEndingAt(t), System.currentTimeMillis());
         assertTrue(w.awaiting("squid/0"));
         assertEquals(Long.MIN_VALUE, w.advance(), "nothing final while a partition has not delivered its first record");
 
         w.arrived("squid/0");
         assertFalse(w.awaiting("squid/0"));
-        assertEquals(t - LATENESS, w.advance());
+        assertEquals(T - LATENESS, w.advance());
     }
 
     @Test
     void aSquidWhoseOffsetIsNotLearnedCountsAtItsEarliestOnTheMeshClock() {
-        Watermarks w = new Watermarks(LATENESS, IDLE, MAX_SKEW);
-        long t = 1_650_000_000_000L;
+        Watermarks w = sidecarEndedAtT();
         long now = System.currentTimeMillis();
-        w.observe(1, envoyEndingAt(t), now);
-        // the Squid's clock is 60 s ahead: its line ended at t on the mesh's clock
-        ParsedLine squid = squidEndingAt(t + 60_000);
+        // the Squid's clock is 60 s ahead: its line ended at T on the mesh's clock
+        ParsedLine squid = squidEndingAt(T + 60_000);
         assertFalse(w.placed(2, squid));
         w.observe(2, squid, now);
-        assertEquals(t + 60_000 - MAX_SKEW - LATENESS, w.advance(),
+        assertEquals(T + 60_000 - MAX_SKEW - LATENESS, w.advance(),
                 "its later lines may be up to the largest skew earlier on the mesh's clock");
 
         // a pass learned its offset: the Squid is placed at once, without waiting for its next line
         w.clockOffsets(Map.of(2, 60_000L));
         assertTrue(w.placed(2, squid));
-        assertEquals(t - LATENESS, w.advance());
+        assertEquals(T - LATENESS, w.advance());
         // and its next line ends on the mesh's clock where its own clock less the offset says
-        assertEquals(t + 1_000, w.observe(2, squidEndingAt(t + 61_000), now));
+        assertEquals(T + 1_000, w.observe(2, squidEndingAt(T + 61_000), now));
     }
 
     @Test
     void aSquidWhoseOffsetNoPassCouldLearnStopsHoldingBackAfterManyLines() {
-        Watermarks w = new Watermarks(LATENESS, IDLE, MAX_SKEW);
-        long t = 1_650_000_000_000L;
+        Watermarks w = sidecarEndedAtT();
         long now = System.currentTimeMillis();
-        w.observe(1, envoyEndingAt(t), now);
         for (int i = 1; i < Watermarks.UNPLACEABLE_LINES; i++) {
-            w.observe(2, squidEndingAt(t), now);
+            w.observe(2, squidEndingAt(T), now);
         }
-        assertFalse(w.placed(2, squidEndingAt(t)));
-        assertEquals(t - MAX_SKEW - LATENESS, w.advance());
+        assertFalse(w.placed(2, squidEndingAt(T)));
+        assertEquals(T - MAX_SKEW - LATENESS, w.advance());
         // no certain pair in all those lines: it serves no mesh client; its lines count at their own time
-        w.observe(2, squidEndingAt(t), now);
-        assertTrue(w.placed(2, squidEndingAt(t)));
-        assertEquals(t - LATENESS, w.advance());
+        w.observe(2, squidEndingAt(T), now);
+        assertTrue(w.placed(2, squidEndingAt(T)));
+        assertEquals(T - LATENESS, w.advance());
     }
 
     @Test
     void finalNeverMovesBack() {
-        Watermarks w = new Watermarks(LATENESS, IDLE, MAX_SKEW);
-        long t = 1_650_000_000_000L;
+        Watermarks w = sidecarEndedAtT();
         long now = System.currentTimeMillis();
-        w.observe(1, envoyEndingAt(t), now);
-        assertEquals(t - LATENESS, w.advance());
+        assertEquals(T - LATENESS, w.advance());
         // a Squid appears, its offset unknown: it holds the watermark back, but what was final stays so
-        w.observe(2, squidEndingAt(t), now);
-        assertEquals(t - LATENESS, w.advance());
+        w.observe(2, squidEndingAt(T), now);
+        assertEquals(T - LATENESS, w.advance());
     }
 }
