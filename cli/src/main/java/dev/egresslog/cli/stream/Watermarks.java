@@ -63,6 +63,15 @@ public final class Watermarks {
     /** Of each Squid source not placed yet, its lines so far. */
     private final Map<Integer, Integer> unplacedLines = new HashMap<>();
 
+    /** Counts a line of a Squid not placed yet, up to {@link #UNPLACEABLE_LINES} (a counter that never wraps); returns the count. */
+    private int countUnplaced(int sourceId) {
+        int n = unplacedLines.getOrDefault(sourceId, 0);
+        if (n < UNPLACEABLE_LINES) {
+            unplacedLines.put(sourceId, ++n);
+        }
+        return n;
+    }
+
     /** Whether the line's end time is on the mesh clock: not so for a Squid whose offset is not learned yet. */
     boolean placed(int sourceId, ParsedLine parsed) {
         return !(parsed instanceof SquidRecord) || clockOffsets.containsKey(sourceId)
@@ -80,7 +89,7 @@ public final class Watermarks {
         } else if (parsed instanceof SquidRecord r) {
             Long offset = clockOffsets.get(sourceId);
             end = r.endTime() < 0 ? -1 : r.endTime() - (offset == null ? 0 : offset);
-            boolean placed = offset != null || unplacedLines.merge(sourceId, 1, Integer::sum) >= UNPLACEABLE_LINES;
+            boolean placed = offset != null || countUnplaced(sourceId) >= UNPLACEABLE_LINES;
             earliestNext = placed ? end : end - maxSkewMs;
             if (r.endTime() >= 0) {
                 squidLatest.merge(sourceId, r.endTime(), Math::max);
