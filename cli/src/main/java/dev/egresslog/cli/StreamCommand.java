@@ -392,6 +392,9 @@ final class StreamCommand implements Callable<Integer> {
         long open;
         double lastSeconds;
 
+        /** What the passes learned so far (the first pass learns from the lines the database holds). */
+        private final Correlation.KeptLearning learning = new Correlation.KeptLearning();
+
         /** The slice the next pass starts at (the engine's: the one after the last whose rows are final), kept in stream_state. */
         private long resumeSlice;
 
@@ -434,7 +437,7 @@ final class StreamCommand implements Callable<Integer> {
             } : line -> { }).run(new Correlation.Window(horizon, offsets -> {
                 watermarks.learned(offsets);
                 return Math.max(0, watermarks.advance());
-            }, late, resumeSlice));
+            }, late, resumeSlice, learning));
             long finalBefore = Math.max(horizon, result.finalBeforeMs());
             try (Statement s = store.connection().createStatement()) {
                 s.execute("BEGIN TRANSACTION");

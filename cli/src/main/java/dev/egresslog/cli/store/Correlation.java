@@ -6,6 +6,7 @@ import dev.egresslog.correlator.engine.Engine;
 import dev.egresslog.correlator.engine.EnvoyHop;
 import dev.egresslog.correlator.engine.FromRecords;
 import dev.egresslog.correlator.engine.JoinSettings;
+import dev.egresslog.correlator.engine.Learning;
 import dev.egresslog.correlator.engine.Link;
 import dev.egresslog.correlator.engine.Role;
 import dev.egresslog.correlator.engine.Roles;
@@ -85,8 +86,10 @@ public final class Correlation {
      *                      learned, so that a Squid whose offset this very pass found is placed
      * @param lateRanges    [from, to] ranges of epoch ms around lines that arrived after their time was final
      * @param resumeSliceMs the slice the last pass stopped keeping rows at, or Long.MIN_VALUE
+     * @param learning      what the stream's passes learned so far, which this pass feeds the lines
+     *                      that ended before the horizon and learns from (with its newer lines)
      */
-    public record Window(long horizonMs, FinalBoundary finalBefore, List<long[]> lateRanges, long resumeSliceMs) {
+    public record Window(long horizonMs, FinalBoundary finalBefore, List<long[]> lateRanges, long resumeSliceMs, KeptLearning learning) {
         public Window {
             lateRanges = List.copyOf(lateRanges);
         }
@@ -95,6 +98,21 @@ public final class Correlation {
         long from(long resume) {
             return resume == Long.MIN_VALUE ? OLDEST_MS : Math.min(horizonMs, resume - Engine.sliceMs());
         }
+    }
+
+    /**
+     * What a stream's passes learn, kept across them in the stream's process: the engine's
+     * {@link Learning}, fed each line once as its time becomes final, and the numbers its emitters
+     * go by. A stream that starts (again) learns first from the lines that ended in the
+     * {@link #RELEARN_MS} before where its rows are final.
+     */
+    public static final class KeptLearning {
+        /** How far back a stream that starts learns from the lines the database holds. */
+        public static final long RELEARN_MS = 30 * 60_000L;
+
+        private Learning learning;
+        /** The small numbers the engine knows emitters by (a stream's, kept across its passes). */
+    private Map<Long, Integer> emitters = new HashMap<>();
     }
 
     /** Where a stream's rows stop being final. */
@@ -190,7 +208,7 @@ public final class Correlation {
         JoinSettings settings = settings();
         long t0 = System.nanoTime();
         long[] counts = stageLines();
-        Roles roles = roles();
+        Roles roles = window == null ? roles() : null;
         progress.accept(String.format("sorting %,d Envoy and %,d Squid lines (%.1f s)", counts[0], counts[1],
                 (System.nanoTime() - t0) / 1e9));
         createRowsTable();
@@ -216,11 +234,17 @@ public final class Correlation {
             finalBeforeMs = window.finalBefore().finalBeforeMs(offsets);
         });
         try (RowWriter rows = new RowWriter((DuckDBConnection) connection, "egresslog_work", "engine_rows", Correlation::appendRow)) {
-            engineResult = Engine.correlate(() -> envoyLines(learningTable("envoy")), () -> squidLines(learningTable("squid")),
-                    () -> envoyLines("envoy_hops"), () -> squidLines("squid_hops"), roles, settings, t -> {
-                        handed[0]++;
-                        rows.accept(t);
-                    }, progress, slices);
+            Consumer<Tunnel> out = t -> {
+                handed[0]++;
+                rows.accept(t);
+            };
+            if (window == null) {
+                engineResult = Engine.correlate(() -> envoyLines("envoy_hops"), () -> squidLines("squid_hops"),
+                        () -> envoyLines("envoy_hops"), () -> squidLines("squid_hops"), roles, settings, out, progress, slices);
+            } else {
+                engineResult = Engine.correlate(passLearning(settings), () -> envoyLines("envoy_hops"), () -> squidLines("squid_hops"),
+                        settings, out, progress, slices);
+            }
         } catch (UncheckedSqlException e) {
             throw e.cause;
         }
@@ -438,18 +462,6 @@ public final class Correlation {
         // in end order: a tunnel's lines end together, however long it lived
         exec("CREATE OR REPLACE TABLE envoy_hops AS SELECT * FROM (" + envoy + ") ORDER BY t0 + duration, source_id, line");
         exec("CREATE OR REPLACE TABLE squid_hops AS SELECT * FROM (" + squid + ") ORDER BY t0 + elapsed, source_id, line");
-        if (window != null) {
-            // a stream pass learns its clocks from the last minutes, its final rows' lines included: a
-            // pass's window alone holds too few certain pairs to place a burst's lines within ms
-            String near = " >= " + epochMs(from() - LEARNING_MS) + lateRanges("e.end_time", LEARNING_MS);
-            exec("CREATE OR REPLACE TABLE envoy_learn AS SELECT * FROM (" + envoySql("\n  AND (e.end_time" + near + ")")
-                    + ") ORDER BY t0 + duration, source_id, line");
-            String known = "epoch_ms(q.end_time) - src.clock_offset_ms >= " + (from() - LEARNING_MS);
-            String unknown = "q.end_time >= " + epochMs(from() - LEARNING_MS - options.maxSkewMs());
-            exec("CREATE OR REPLACE TABLE squid_learn AS SELECT * FROM (" + squidSql("\n  AND (CASE WHEN src.clock_offset_ms IS NULL THEN "
-                    + unknown + " ELSE " + known + " END" + lateRanges("q.end_time", LEARNING_MS + options.maxSkewMs()) + ")")
-                    + ") ORDER BY t0 + elapsed, source_id, line");
-        }
         return new long[]{count("SELECT count(*) FROM envoy_hops"), count("SELECT count(*) FROM squid_hops")};
     }
 
@@ -458,8 +470,7 @@ public final class Correlation {
         emitters.clear();
         Roles roles = new Roles();
         try (Statement st = connection.createStatement();
-             ResultSet rs = st.executeQuery("SELECT emitter, hint, bool_or(named_gateway), count(*) FROM " + learningTable("envoy")
-                     + " GROUP BY ALL ORDER BY ALL")) {
+             ResultSet rs = st.executeQuery("SELECT emitter, hint, bool_or(named_gateway), count(*) FROM envoy_hops GROUP BY ALL ORDER BY ALL")) {
             while (rs.next()) {
                 int emitter = emitters.computeIfAbsent(rs.getLong(1), k -> emitters.size());
                 roles.count(emitter, rs.getInt(2), rs.getBoolean(3), rs.getLong(4));
@@ -468,21 +479,107 @@ public final class Correlation {
         return roles;
     }
 
-    private final Map<Long, Integer> emitters = new HashMap<>();
+    /** The small numbers the engine knows emitters by (a stream's, kept across its passes). */
+    private Map<Long, Integer> emitters = new HashMap<>();
     /** Time spent reading the staged lines back, which the engine's own time excludes (wall, and CPU of the engine's thread). */
     private long readingNanos;
     private long readingCpuNanos;
     private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
 
-    /** How far back a stream pass learns its clocks from (data time): the span of a clock model's knots. */
-    static final long LEARNING_MS = 20_000;
-
     /** Rows a page of the staged lines holds: the engine's reading costs this much heap at most. */
     static final long PAGE_ROWS = 50_000;
 
-    /** The table a run learns from: a stream pass's wider one, or the lines it joins. */
-    private String learningTable(String kind) {
-        return kind + (window == null ? "_hops" : "_learn");
+    /**
+     * A stream pass's learning: the kept learning is fed the lines that ended before the horizon
+     * since the last pass (a process's first pass: those of the {@link KeptLearning#RELEARN_MS}
+     * before it), then a copy of it the newer lines; the pass learns from the copy.
+     */
+    private Learning passLearning(JoinSettings settings) throws SQLException {
+        KeptLearning kept = window.learning();
+        emitters = kept.emitters;
+        long horizon = window.horizonMs();
+        if (kept.learning == null) {
+            kept.learning = new Learning(settings);
+            feed(kept.learning, horizon - KeptLearning.RELEARN_MS, horizon);
+        } else if (horizon > kept.learning.envoyFedBefore()) {
+            feed(kept.learning, kept.learning.envoyFedBefore(), horizon);
+        }
+        Learning pass = kept.learning.copy();
+        feed(pass, Math.max(horizon, kept.learning.envoyFedBefore()), Long.MAX_VALUE);
+        return pass;
+    }
+
+    /** Lines a feed hands the learning at once, by the Envoy lines' end time: bounds the lists it holds. */
+    private static final long FEED_CHUNK_MS = 60_000;
+
+    /**
+     * Feeds {@code learning} the Envoy lines that ended in [from, before) and the Squid lines that
+     * ended in the span it pairs with them (its own clock: the largest skew earlier), in end order,
+     * a minute of them at a time.
+     */
+    private void feed(Learning learning, long from, long before) throws SQLException {
+        long squidFrom = learning.squidBefore(from);
+        long squidTo = learning.squidBefore(before);
+        exec("CREATE OR REPLACE TABLE envoy_feed AS SELECT * FROM (" + envoySql("\n  AND e.end_time >= " + epochMs(from - SLACK_MS))
+                + ") WHERE " + between("t0 + duration", from, before) + " ORDER BY t0 + duration, source_id, line");
+        exec("CREATE OR REPLACE TABLE squid_feed AS SELECT * FROM (" + squidSql("\n  AND q.end_time >= " + epochMs(squidFrom - SLACK_MS))
+                + ") WHERE " + between("t0 + elapsed", squidFrom, squidTo) + " ORDER BY t0 + elapsed, source_id, line");
+        Peeking<EnvoyHop> envoy = new Peeking<>(envoyLines("envoy_feed"));
+        Peeking<SquidHop> squid = new Peeking<>(squidLines("squid_feed"));
+        long skew = from - squidFrom;
+        long at = from;
+        while (true) {
+            // the earliest line left, on the Envoy lines' side of the span (a gap in the logs is skipped)
+            long next = Math.min(envoy.hasNext() ? envoy.peek().start() + envoy.peek().duration() : Long.MAX_VALUE,
+                    squid.hasNext() ? squid.peek().start() + squid.peek().elapsed() + skew : Long.MAX_VALUE);
+            long chunkFrom = Math.max(at, next);
+            long until = next == Long.MAX_VALUE || chunkFrom >= before - FEED_CHUNK_MS ? before : chunkFrom + FEED_CHUNK_MS;
+            List<EnvoyHop> envoyChunk = new ArrayList<>();
+            while (envoy.hasNext() && envoy.peek().start() + envoy.peek().duration() < until) {
+                envoyChunk.add(envoy.next());
+            }
+            List<SquidHop> squidChunk = new ArrayList<>();
+            while (squid.hasNext() && squid.peek().start() + squid.peek().elapsed() < learning.squidBefore(until)) {
+                squidChunk.add(squid.next());
+            }
+            learning.feed(envoyChunk, squidChunk, until);
+            if (until == before) {
+                return;
+            }
+            at = until;
+        }
+    }
+
+    /** {@code expr} in [from, before), Long.MAX_VALUE meaning no end. */
+    private static String between(String expr, long from, long before) {
+        return expr + " >= " + from + (before == Long.MAX_VALUE ? "" : " AND " + expr + " < " + before);
+    }
+
+    /** An iterator that shows its next item. */
+    private static final class Peeking<T> {
+        private final Iterator<T> items;
+        private T next;
+
+        Peeking(Iterator<T> items) {
+            this.items = items;
+        }
+
+        boolean hasNext() {
+            return next != null || items.hasNext();
+        }
+
+        T peek() {
+            if (next == null) {
+                next = items.next();
+            }
+            return next;
+        }
+
+        T next() {
+            T item = peek();
+            next = null;
+            return item;
+        }
     }
 
     private Iterator<EnvoyHop> envoyLines(String table) {
@@ -490,7 +587,7 @@ public final class Correlation {
             int source = rs.getInt(1);
             int forced = rs.getInt(7);
             Role role = forced == 1 ? Role.GATEWAY : forced == 2 ? Role.SIDECAR : null;
-            return new EnvoyHop(hid(source, rs.getLong(2)), source, emitters.get(rs.getLong(3)), rs.getInt(5), rs.getBoolean(6), role,
+            return new EnvoyHop(hid(source, rs.getLong(2)), source, emitters.computeIfAbsent(rs.getLong(3), k -> emitters.size()), rs.getInt(5), rs.getBoolean(6), role,
                     rs.getLong(4), rs.getLong(8), rs.getLong(9), rs.getLong(10), rs.getBoolean(11), rs.getBoolean(12), rs.getLong(13),
                     rs.getLong(14), rs.getInt(15), rs.getLong(16), rs.getLong(17), rs.getLong(18), rs.getLong(19), rs.getBoolean(20));
         });
@@ -948,7 +1045,7 @@ public final class Correlation {
                 // rows that are not final were decided near this pass's window: only the recent
                 // record is looked at (one missed stays behind harmlessly: its id is in no row)
                 exec("DELETE FROM " + fileSchema() + ".tunnel_slices WHERE slice_ms >= "
-                        + (from() - LEARNING_MS - options.maxSkewMs() - 2 * Engine.sliceMs())
+                        + (from() - 4 * SLACK_MS - options.maxSkewMs() - 2 * Engine.sliceMs())
                         + " AND tunnel_id IN (SELECT tunnel_id FROM " + tunnelsTable() + " WHERE NOT final)");
                 exec("DELETE FROM " + tunnelsTable() + " WHERE NOT final");
                 exec("INSERT INTO " + tunnelsTable() + " BY NAME SELECT * FROM new_tunnels");

@@ -106,11 +106,24 @@ public final class Engine {
                                    Supplier<Iterator<EnvoyHop>> envoy, Supplier<Iterator<SquidHop>> squid, Roles roles,
                                    JoinSettings settings, Consumer<Tunnel> rows, Consumer<String> progress, Slices slices) {
         long t0 = System.nanoTime();
-        SquidLearner squidLearner = new SquidLearner(settings.maxSkewMs(), learnSquid.get());
-        MeshLearner meshLearner = new MeshLearner(roles, settings.meshWindowMs(), settings.proxyAddresses(), squidLearner::accept);
-        meshLearner.read(learnEnvoy.get());
-        squidLearner.finishReading();
-        Learned learned = Learned.from(meshLearner, squidLearner, settings);
+        Learned learned = Learning.of(roles, learnEnvoy.get(), learnSquid.get(), settings);
+        return join(learned, t0, envoy, squid, roles, settings, rows, progress, slices);
+    }
+
+    /**
+     * Correlates the lines {@code envoy} and {@code squid} give (each in end order), learning from
+     * what {@code learning} was fed (a stream's learning kept across passes, continued over the
+     * pass's newer lines): ends {@code learning}, which is to be a copy.
+     */
+    public static Result correlate(Learning learning, Supplier<Iterator<EnvoyHop>> envoy, Supplier<Iterator<SquidHop>> squid,
+                                   JoinSettings settings, Consumer<Tunnel> rows, Consumer<String> progress, Slices slices) {
+        long t0 = System.nanoTime();
+        Learned learned = learning.finish(settings);
+        return join(learned, t0, envoy, squid, learning.roles(), settings, rows, progress, slices);
+    }
+
+    private static Result join(Learned learned, long t0, Supplier<Iterator<EnvoyHop>> envoy, Supplier<Iterator<SquidHop>> squid,
+                               Roles roles, JoinSettings settings, Consumer<Tunnel> rows, Consumer<String> progress, Slices slices) {
         t0 = lap(progress, "learning clocks", t0);
         slices.learned().accept(Map.copyOf(learned.squidClocks()));
 
@@ -140,13 +153,19 @@ public final class Engine {
     /** As above, learning from other lines than it joins. */
     public static Result correlate(List<EnvoyHop> learnEnvoy, List<SquidHop> learnSquid, List<EnvoyHop> envoy, List<SquidHop> squid,
                                    JoinSettings settings, Consumer<Tunnel> rows, Slices slices) {
-        Comparator<EnvoyHop> envoyOrder = Comparator.comparingLong((EnvoyHop h) -> h.start() + h.duration()).thenComparingLong(EnvoyHop::id);
-        Comparator<SquidHop> squidOrder = Comparator.comparingLong((SquidHop h) -> h.start() + h.elapsed()).thenComparingLong(SquidHop::id);
-        List<EnvoyHop> le = sorted(learnEnvoy, envoyOrder);
-        List<SquidHop> lq = sorted(learnSquid, squidOrder);
-        List<EnvoyHop> e = sorted(envoy, envoyOrder);
-        List<SquidHop> q = sorted(squid, squidOrder);
+        List<EnvoyHop> le = sorted(learnEnvoy, Learning.ENVOY_ORDER);
+        List<SquidHop> lq = sorted(learnSquid, Learning.SQUID_ORDER);
+        List<EnvoyHop> e = sorted(envoy, Learning.ENVOY_ORDER);
+        List<SquidHop> q = sorted(squid, Learning.SQUID_ORDER);
         return correlate(le::iterator, lq::iterator, e::iterator, q::iterator, Roles.of(le), settings, rows, line -> { }, slices);
+    }
+
+    /** Correlates lines held in lists (tests, small inputs; in any order), learning from what {@code learning} was fed; ends it. */
+    public static Result correlate(Learning learning, List<EnvoyHop> envoy, List<SquidHop> squid, JoinSettings settings,
+                                   Consumer<Tunnel> rows, Slices slices) {
+        List<EnvoyHop> e = sorted(envoy, Learning.ENVOY_ORDER);
+        List<SquidHop> q = sorted(squid, Learning.SQUID_ORDER);
+        return correlate(learning, e::iterator, q::iterator, settings, rows, line -> { }, slices);
     }
 
     private static <T> List<T> sorted(List<T> items, Comparator<T> order) {

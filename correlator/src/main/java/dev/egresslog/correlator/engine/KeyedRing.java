@@ -15,12 +15,39 @@ final class KeyedRing<T> {
     /** Items are numbered as they come; [oldest, next) are held. */
     private int oldest;
     private int next;
-    private final LongIntMap newest = new LongIntMap();
-    private final LongIntMap counts = new LongIntMap();
+    private LongIntMap newest = new LongIntMap();
+    private LongIntMap counts = new LongIntMap();
+
+    /** An independent copy (the items themselves are shared: they are immutable). */
+    KeyedRing<T> copy() {
+        KeyedRing<T> c = new KeyedRing<>(renumberAt);
+        c.items = items.clone();
+        c.keys = keys.clone();
+        c.previous = previous.clone();
+        c.oldest = oldest;
+        c.next = next;
+        c.newest = newest.copy();
+        c.counts = counts.copy();
+        return c;
+    }
+
+    /** Where the items are numbered from near 0 again: Integer.MAX_VALUE, lower in tests. */
+    private final int renumberAt;
+
+    KeyedRing() {
+        this(Integer.MAX_VALUE);
+    }
+
+    KeyedRing(int renumberAt) {
+        this.renumberAt = renumberAt;
+    }
 
     void add(long key, T item) {
         if (next - oldest == items.length) {
             grow();
+        }
+        if (next == renumberAt) {
+            renumber();
         }
         int at = next & (items.length - 1);
         items[at] = item;
@@ -65,6 +92,22 @@ final class KeyedRing<T> {
             visit.accept((T) items[c & mask]);
             seen++;
         }
+    }
+
+    /**
+     * Numbers the held items from near 0 again (a stream's learning adds items for weeks): by a
+     * multiple of the capacity, so that every item keeps its slot.
+     */
+    private void renumber() {
+        int mask = items.length - 1;
+        int base = oldest & ~mask;
+        for (int c = oldest; c < next; c++) {
+            int at = c & mask;
+            previous[at] = previous[at] >= oldest ? previous[at] - base : -1;
+        }
+        newest.shiftValues(-base);
+        oldest -= base;
+        next -= base;
     }
 
     private void grow() {

@@ -23,6 +23,17 @@ final class LongIntMap {
         mask = n - 1;
     }
 
+    /** An independent copy. */
+    LongIntMap copy() {
+        LongIntMap c = new LongIntMap(16);
+        c.keys = keys.clone();
+        c.values = values.clone();
+        c.used = used.clone();
+        c.size = size;
+        c.mask = mask;
+        return c;
+    }
+
     private static int slot(long key, int mask) {
         return (int) SquidLearner.mix(key) & mask;
     }
@@ -88,6 +99,15 @@ final class LongIntMap {
 
     int size() {
         return size;
+    }
+
+    /** Adds {@code delta} to every value (a renumbering of what the values count). */
+    void shiftValues(int delta) {
+        for (int i = 0; i < keys.length; i++) {
+            if (used[i]) {
+                values[i] += delta;
+            }
+        }
     }
 
     /** The entries, boxed: for the few distinct values a histogram ends with. */

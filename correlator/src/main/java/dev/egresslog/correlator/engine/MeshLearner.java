@@ -34,7 +34,7 @@ final class MeshLearner {
     private final Set<Long> proxyAddresses;
     private final Consumer<Upstream> upstream;
     /** The sidecar lines within reach, by upstream address. */
-    private final KeyedRing<EnvoyHop> sidecars = new KeyedRing<>();
+    private KeyedRing<EnvoyHop> sidecars = new KeyedRing<>();
     private final List<EnvoyHop> candidates = new ArrayList<>();
     private final Consumer<EnvoyHop> candidate = candidates::add;
     private final ArrayDeque<EnvoyHop> pending = new ArrayDeque<>();
@@ -44,10 +44,25 @@ final class MeshLearner {
     private int lastCountsOf = Integer.MIN_VALUE;
 
     private static final class PairCounts {
-        final LongIntMap dt = new LongIntMap(64);
-        final LongIntMap dd = new LongIntMap(64);
-        final LongIntMap down = new LongIntMap(64);
-        final LongIntMap up = new LongIntMap(64);
+        final LongIntMap dt;
+        final LongIntMap dd;
+        final LongIntMap down;
+        final LongIntMap up;
+
+        PairCounts() {
+            this(new LongIntMap(64), new LongIntMap(64), new LongIntMap(64), new LongIntMap(64));
+        }
+
+        private PairCounts(LongIntMap dt, LongIntMap dd, LongIntMap down, LongIntMap up) {
+            this.dt = dt;
+            this.dd = dd;
+            this.down = down;
+            this.up = up;
+        }
+
+        PairCounts copy() {
+            return new PairCounts(dt.copy(), dd.copy(), down.copy(), up.copy());
+        }
     }
 
     /** Per gateway: its start less its sidecar's, over its address pairs (filled when {@link #read} ends, as the three below). */
@@ -73,29 +88,54 @@ final class MeshLearner {
         this.upstream = upstream;
     }
 
+    /** A copy of what {@code other} has read and holds (not flushed), deciding roles by {@code roles}, handing on to {@code upstream}. */
+    MeshLearner(MeshLearner other, Roles roles, Consumer<Upstream> upstream) {
+        this(roles, other.window, other.proxyAddresses, upstream);
+        sidecars = other.sidecars.copy();
+        pending.addAll(other.pending);
+        other.pairCounts.forEach((emitter, c) -> pairCounts.put(emitter, c.copy()));
+        // a full list never grows: shared
+        other.sidecarPairs.forEach((source, pairs) -> sidecarPairs.put(source, pairs.size() < SOURCE_PAIRS ? new ArrayList<>(pairs) : pairs));
+        forwarded.addAll(other.forwarded);
+        gatewayListeners.addAll(other.gatewayListeners);
+        sidecarIps.addAll(other.sidecarIps);
+        roleOfSource.putAll(other.roleOfSource);
+        mixedSources.addAll(other.mixedSources);
+    }
+
+    /** Reads every line, in end order, and resolves every upstream hop: trace's learning. */
     void read(Iterator<EnvoyHop> hops) {
         while (hops.hasNext()) {
-            EnvoyHop h = hops.next();
-            resolveBefore(end(h) - 2 * window);
-            Role role = roles.of(h);
-            if (role == null) {
-                continue;
-            }
-            Role before = roleOfSource.putIfAbsent(h.source(), role);
-            if (before != null && before != role) {
-                mixedSources.add(h.source());
-            }
-            if (role == Role.SIDECAR && h.upstreamLocal() != 0) {
-                sidecars.add(h.upstreamLocal(), h);
-                sidecarIps.add(h.upstreamLocalIp());
-            }
-            if (role == Role.GATEWAY && h.downstreamLocal() != 0) {
-                gatewayListeners.add(h.downstreamLocal());
-            }
-            if (role == Role.GATEWAY || isDirectToProxy(h, role, proxyAddresses)) {
-                pending.add(h);
-            }
+            feed(hops.next());
         }
+        flush();
+    }
+
+    /** Reads the next line (in end order). */
+    void feed(EnvoyHop h) {
+        resolveBefore(end(h) - 2 * window);
+        Role role = roles.of(h);
+        if (role == null) {
+            return;
+        }
+        Role before = roleOfSource.putIfAbsent(h.source(), role);
+        if (before != null && before != role) {
+            mixedSources.add(h.source());
+        }
+        if (role == Role.SIDECAR && h.upstreamLocal() != 0) {
+            sidecars.add(h.upstreamLocal(), h);
+            sidecarIps.add(h.upstreamLocalIp());
+        }
+        if (role == Role.GATEWAY && h.downstreamLocal() != 0) {
+            gatewayListeners.add(h.downstreamLocal());
+        }
+        if (role == Role.GATEWAY || isDirectToProxy(h, role, proxyAddresses)) {
+            pending.add(h);
+        }
+    }
+
+    /** No line comes after: resolves the upstream hops still pending and fills the histograms' maps. */
+    void flush() {
         resolveBefore(Long.MAX_VALUE);
         pairCounts.forEach((emitter, c) -> {
             dtByGateway.put(emitter, c.dt.toMap());

@@ -28,6 +28,14 @@ public final class Roles {
         byEmitter = new byte[0];
     }
 
+    /** An independent copy of the counts. */
+    public Roles copy() {
+        Roles c = new Roles();
+        hints.forEach((emitter, n) -> c.hints.put(emitter, n.clone()));
+        c.named.putAll(named);
+        return c;
+    }
+
     /** Roles counted from the lines themselves. */
     public static Roles of(Iterable<EnvoyHop> hops) {
         Roles roles = new Roles();

@@ -37,11 +37,11 @@ final class SquidLearner {
     private final long maxSkew;
     private final Iterator<SquidHop> squid;
     /** The hops within reach, by the bytes their client received. */
-    private final KeyedRing<MeshLearner.Upstream> hops = new KeyedRing<>();
+    private KeyedRing<MeshLearner.Upstream> hops = new KeyedRing<>();
     /** Squid lines read, in end order: those not yet looked at, and those around them (for their rarity). */
     private final ArrayDeque<SquidHop> lines = new ArrayDeque<>();
     private final ArrayDeque<SquidHop> unread = new ArrayDeque<>();
-    private final LongIntMap linesPerBytes = new LongIntMap();
+    private LongIntMap linesPerBytes = new LongIntMap();
     private SquidHop next;
     private long hopFrontier = Long.MIN_VALUE;
 
@@ -60,10 +60,41 @@ final class SquidLearner {
     final Map<Integer, Map<Long, Integer>> proxies = new HashMap<>();
     final Map<Integer, Set<Long>> clientsByEmitter = new HashMap<>();
 
+    /** Reads the Squid lines {@code squid} gives, in end order; one that had no more gives more later (a stream's learning). */
     SquidLearner(long maxSkewMs, Iterator<SquidHop> squid) {
         this.maxSkew = maxSkewMs;
         this.squid = squid;
-        this.next = squid.hasNext() ? squid.next() : null;
+    }
+
+    /** A copy of what {@code other} has read and holds, reading on from {@code squid}. */
+    SquidLearner(SquidLearner other, Iterator<SquidHop> squid) {
+        this(other.maxSkew, squid);
+        hops = other.hops.copy();
+        lines.addAll(other.lines);
+        unread.addAll(other.unread);
+        linesPerBytes = other.linesPerBytes.copy();
+        next = other.next;
+        hopFrontier = other.hopFrontier;
+        other.strongByMinute.forEach((minute, sample) -> strongByMinute.put(minute, sample.copy()));
+        other.weak.forEach((source, pairs) -> weak.put(source, new ArrayList<>(pairs)));
+        weakLines.putAll(other.weakLines);
+    }
+
+    /** The next Squid line not read yet, or null when there is none for now. */
+    private SquidHop peek() {
+        if (next == null && squid.hasNext()) {
+            next = squid.next();
+        }
+        return next;
+    }
+
+    /**
+     * Forgets the certain pairs of the minutes before {@code time} (Squid clock): a stream's
+     * learning keeps the last hours of them ({@link Learning#KEEP_PAIRS_MS}), where trace keeps all its input's.
+     */
+    void forgetBefore(long time) {
+        long first = Math.floorDiv(time, 60_000L);
+        strongByMinute.keySet().removeIf(key -> Math.floorDiv(key, 65_537L) < first);
     }
 
     /** The next upstream hop, in end order. */
@@ -75,11 +106,11 @@ final class SquidLearner {
 
     /** Reads Squid lines up to {@code frontier} and looks at those whose surroundings are all read. */
     private void advance(long frontier) {
-        while (next != null && end(next) <= frontier) {
+        while (peek() != null && end(next) <= frontier) {
             lines.add(next);
             unread.add(next);
             linesPerBytes.add(key(next.source(), next.bytes()), 1);
-            next = squid.hasNext() ? squid.next() : null;
+            next = null;
         }
         while (!unread.isEmpty() && end(unread.peek()) + maxSkew < frontier) {
             look(unread.poll());
@@ -102,7 +133,7 @@ final class SquidLearner {
     void finishReading() {
         // line by line, so that a Squid log longer than the hops' (or alone) is still held only
         // twice the largest offset at a time
-        while (next != null) {
+        while (peek() != null) {
             advance(Math.max(hopFrontier, end(next)));
         }
         advance(Long.MAX_VALUE - maxSkew - 1);
@@ -220,6 +251,14 @@ final class SquidLearner {
                 hashes[largest] = hash;
                 pairs[largest] = pair;
             }
+        }
+
+        Sample copy() {
+            Sample c = new Sample();
+            System.arraycopy(hashes, 0, c.hashes, 0, size);
+            System.arraycopy(pairs, 0, c.pairs, 0, size);
+            c.size = size;
+            return c;
         }
 
         void addTo(Map<Integer, List<long[]>> bySource) {

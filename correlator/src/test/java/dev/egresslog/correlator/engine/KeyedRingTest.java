@@ -9,14 +9,37 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** The ring against a plain queue: the same items per key, newest first, and the same counts, through growth and wrap-around. */
+/**
+ * The ring against a plain queue: the same items per key, newest first, and the same counts,
+ * through growth and wrap-around, through renumbering (a stream's learning adds items for weeks),
+ * and in a copy fed on its own.
+ */
 class KeyedRingTest {
     @Test
     void holdsWhatAQueueHolds() {
-        Random random = new Random(5);
-        KeyedRing<long[]> ring = new KeyedRing<>();
+        holdsWhatAQueueHolds(new KeyedRing<>(), new ArrayDeque<>(), 0, 200_000);
+    }
+
+    @Test
+    void holdsWhatAQueueHoldsWhenItsItemsAreNumberedAgain() {
+        // renumbered about every 30,000 items added
+        holdsWhatAQueueHolds(new KeyedRing<>(30_000), new ArrayDeque<>(), 0, 200_000);
+    }
+
+    @Test
+    void aCopyGoesOnAloneAndTheOriginalIsUntouched() {
+        KeyedRing<long[]> ring = new KeyedRing<>(30_000);
         ArrayDeque<long[]> queue = new ArrayDeque<>();
-        for (int step = 0; step < 200_000; step++) {
+        holdsWhatAQueueHolds(ring, queue, 0, 100_000);
+        KeyedRing<long[]> copy = ring.copy();
+        ArrayDeque<long[]> copied = new ArrayDeque<>(queue);
+        holdsWhatAQueueHolds(copy, copied, 100_000, 150_000);
+        holdsWhatAQueueHolds(ring, queue, 100_000, 200_000);
+    }
+
+    private static void holdsWhatAQueueHolds(KeyedRing<long[]> ring, ArrayDeque<long[]> queue, int from, int to) {
+        Random random = new Random(5 + from);
+        for (int step = from; step < to; step++) {
             // a window that grows past the ring's first size, then shrinks
             boolean add = queue.isEmpty() || random.nextInt(100) < (step < 100_000 ? 60 : 40);
             if (add) {
