@@ -498,15 +498,37 @@ public final class Correlation {
         KeptLearning kept = window.learning();
         emitters = kept.emitters;
         long horizon = window.horizonMs();
+        long lag = squidLag(settings);
         if (kept.learning == null) {
             kept.learning = new Learning(settings);
-            feed(kept.learning, horizon - KeptLearning.RELEARN_MS, horizon);
+            feed(kept.learning, horizon - KeptLearning.RELEARN_MS, horizon, lag);
         } else if (horizon > kept.learning.envoyFedBefore()) {
-            feed(kept.learning, kept.learning.envoyFedBefore(), horizon);
+            feed(kept.learning, kept.learning.envoyFedBefore(), horizon, lag);
         }
         Learning pass = kept.learning.copy();
-        feed(pass, Math.max(horizon, kept.learning.envoyFedBefore()), Long.MAX_VALUE);
+        feed(pass, Math.max(horizon, kept.learning.envoyFedBefore()), Long.MAX_VALUE, lag);
         return pass;
+    }
+
+    /** Of a Squid's clock, what its offset may have moved since it was learned: drift (1,000 ppm for 30 s) and more. */
+    private static final long LAG_MARGIN_MS = 30_000;
+
+    /**
+     * How far behind the Envoy lines the Squid lines are fed to the kept learning (their own clock):
+     * by as much as a Squid clock is behind the mesh's and a margin, once every Squid source's offset
+     * is known; until then the largest skew searched for. (Fed closer, a pass re-reads fewer Squid
+     * lines: a minute or two of them instead of a quarter of an hour at the default --max-skew.)
+     */
+    private long squidLag(JoinSettings settings) throws SQLException {
+        try (Statement st = connection.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FILTER (WHERE clock_offset_ms IS NULL), max(-clock_offset_ms), count(*) "
+                     + "FROM sources WHERE role = 'squid'")) {
+            rs.next();
+            if (rs.getLong(1) > 0 || rs.getLong(3) == 0) {
+                return settings.maxSkewMs();
+            }
+            return Math.min(settings.maxSkewMs(), Math.max(0, rs.getLong(2)) + LAG_MARGIN_MS);
+        }
     }
 
     /** Lines a feed hands the learning at once, by the Envoy lines' end time: bounds the lists it holds. */
@@ -514,35 +536,34 @@ public final class Correlation {
 
     /**
      * Feeds {@code learning} the Envoy lines that ended in [from, before) and the Squid lines that
-     * ended in the span it pairs with them (its own clock: the largest skew earlier), in end order,
-     * a minute of them at a time.
+     * ended {@code lag} earlier (their own clock), in end order, a minute of them at a time.
      */
-    private void feed(Learning learning, long from, long before) throws SQLException {
-        long squidFrom = learning.squidBefore(from);
-        long squidTo = learning.squidBefore(before);
+    private void feed(Learning learning, long from, long before, long lag) throws SQLException {
+        long squidFrom = Math.max(from - lag, learning.squidFedBefore());
+        long squidTo = before == Long.MAX_VALUE ? Long.MAX_VALUE : before - lag;
         exec("CREATE OR REPLACE TABLE envoy_feed AS SELECT * FROM (" + envoySql("\n  AND e.end_time >= " + epochMs(from - SLACK_MS))
                 + ") WHERE " + between("t0 + duration", from, before) + " ORDER BY t0 + duration, source_id, line");
         exec("CREATE OR REPLACE TABLE squid_feed AS SELECT * FROM (" + squidSql("\n  AND q.end_time >= " + epochMs(squidFrom - SLACK_MS))
                 + ") WHERE " + between("t0 + elapsed", squidFrom, squidTo) + " ORDER BY t0 + elapsed, source_id, line");
         Peeking<EnvoyHop> envoy = new Peeking<>(envoyLines("envoy_feed"));
         Peeking<SquidHop> squid = new Peeking<>(squidLines("squid_feed"));
-        long skew = from - squidFrom;
         long at = from;
         while (true) {
             // the earliest line left, on the Envoy lines' side of the span (a gap in the logs is skipped)
             long next = Math.min(envoy.hasNext() ? envoy.peek().start() + envoy.peek().duration() : Long.MAX_VALUE,
-                    squid.hasNext() ? squid.peek().start() + squid.peek().elapsed() + skew : Long.MAX_VALUE);
+                    squid.hasNext() ? squid.peek().start() + squid.peek().elapsed() + lag : Long.MAX_VALUE);
             long chunkFrom = Math.max(at, next);
             long until = next == Long.MAX_VALUE || chunkFrom >= before - FEED_CHUNK_MS ? before : chunkFrom + FEED_CHUNK_MS;
+            long squidUntil = until == Long.MAX_VALUE ? Long.MAX_VALUE : until - lag;
             List<EnvoyHop> envoyChunk = new ArrayList<>();
             while (envoy.hasNext() && envoy.peek().start() + envoy.peek().duration() < until) {
                 envoyChunk.add(envoy.next());
             }
             List<SquidHop> squidChunk = new ArrayList<>();
-            while (squid.hasNext() && squid.peek().start() + squid.peek().elapsed() < learning.squidBefore(until)) {
+            while (squid.hasNext() && squid.peek().start() + squid.peek().elapsed() < squidUntil) {
                 squidChunk.add(squid.next());
             }
-            learning.feed(envoyChunk, squidChunk, until);
+            learning.feed(envoyChunk, squidChunk, until, squidUntil);
             if (until == before) {
                 return;
             }

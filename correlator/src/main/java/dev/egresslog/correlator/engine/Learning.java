@@ -18,8 +18,9 @@ import java.util.Map;
  *
  * <p>Envoy lines come up to the stream's final boundary. A Squid line is read by the learning once
  * the upstream hops up to its end are, so the hops wait (in {@link #upstreams}) until every Squid
- * line that ends before them has come: a Squid clock is off by up to the largest skew searched
- * for, so the Squid lines fed and the hops handed on lag that much behind the Envoy lines.
+ * line that ends before them has come: the Squid lines fed and the hops handed on lag behind the
+ * Envoy lines by as much as a Squid clock is behind the mesh's (the largest skew searched for,
+ * until every Squid's offset is known).
  *
  * <p>Memory: the learners hold what trace's hold (twice the largest skew of upstream hops and
  * Squid lines), and the certain pairs of the last {@link #KEEP_PAIRS_MS} of each Squid.
@@ -74,22 +75,33 @@ public final class Learning {
         return squidFedBefore;
     }
 
-    /** Where the Squid lines must have been fed up to for the Envoy lines fed up to {@code envoyBefore}: the largest skew earlier. */
+    /**
+     * Where the Squid lines (their own clock) have surely all come once the Envoy lines that end
+     * before {@code envoyBefore} have: the largest skew searched for earlier. (A caller that knows
+     * every Squid's offset may feed them closer, see {@link #feed(List, List, long, long)}.)
+     */
     public long squidBefore(long envoyBefore) {
         return envoyBefore == Long.MIN_VALUE ? Long.MIN_VALUE : envoyBefore - maxSkewMs;
     }
 
-    /**
-     * Feeds the lines that end in [{@link #envoyFedBefore}, {@code envoyBefore}) and the Squid lines
-     * that end in [{@link #squidFedBefore}, {@link #squidBefore}({@code envoyBefore})), each list in
-     * end order; the caller guarantees that every such line has come. Lines before where the
-     * learning stands are not read (a line that came after its time was final).
-     */
+    /** Feeds the lines up to {@code envoyBefore}, the Squid lines up to {@link #squidBefore} of it. */
     public void feed(List<EnvoyHop> envoy, List<SquidHop> squidHops, long envoyBefore) {
+        feed(envoy, squidHops, envoyBefore, squidBefore(envoyBefore));
+    }
+
+    /**
+     * Feeds the Envoy lines that end in [{@link #envoyFedBefore}, {@code envoyBefore}) and the Squid
+     * lines that end in [{@link #squidFedBefore}, {@code squidBefore}) (their own clock), each list
+     * in any order; the caller guarantees that every such line has come. The upstream hops that
+     * end before {@code squidBefore} go on to the Squid learning: every Squid line that ends before
+     * a hop must have been fed when the hop goes (the order trace reads them in). Lines before
+     * where the learning stands are not read (a line that came after its time was final); neither
+     * bound moves back.
+     */
+    public void feed(List<EnvoyHop> envoy, List<SquidHop> squidHops, long envoyBefore, long squidBefore) {
         // in (end, id) order, as trace reads them (a no-op on lines that come so)
         envoy = sorted(envoy, ENVOY_ORDER);
         squidHops = sorted(squidHops, SQUID_ORDER);
-        long squidBefore = squidBefore(envoyBefore);
         // the roles count the lines before they are read, as trace's do (per emitter, hint and name)
         Map<List<Object>, long[]> counts = new HashMap<>();
         for (EnvoyHop h : envoy) {
