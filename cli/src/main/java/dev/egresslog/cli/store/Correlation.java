@@ -111,8 +111,7 @@ public final class Correlation {
         public static final long RELEARN_MS = 30 * 60_000L;
 
         private Learning learning;
-        /** The small numbers the engine knows emitters by (a stream's, kept across its passes). */
-    private Map<Long, Integer> emitters = new HashMap<>();
+        private final Map<Long, Integer> emitters = new HashMap<>();
     }
 
     /** Where a stream's rows stop being final. */
@@ -510,7 +509,7 @@ public final class Correlation {
         return pass;
     }
 
-    /** Of a Squid's clock, what its offset may have moved since it was learned: drift (1,000 ppm for 30 s) and more. */
+    /** What a Squid's offset may have moved since it was learned (a clock drifting 1,000 ppm moves 3.6 s an hour). */
     private static final long LAG_MARGIN_MS = 30_000;
 
     /**

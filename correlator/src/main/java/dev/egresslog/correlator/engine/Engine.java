@@ -18,7 +18,8 @@ import java.util.function.Supplier;
  * <ol>
  *   <li>learning: {@link MeshLearner} (gateway clocks and overheads, from address pairs) feeding
  *       {@link SquidLearner} (each Squid clock's {@link ClockModel}, from certain pairs), which
- *       holds twice the largest Squid offset searched for;</li>
+ *       holds twice the largest Squid offset searched for (a stream keeps them across its passes,
+ *       see {@link Learning});</li>
  *   <li>joining, in slices of {@link #SLICE_MS} of mesh time, each seen with {@link #CONTEXT_MS}
  *       either side: {@link MeshJoin} (sidecar-gateway), then {@link ProxyJoin} (upstream
  *       hop-Squid); a slice takes the lines that end within it, and decides those that end before
@@ -60,8 +61,8 @@ public final class Engine {
     /**
      * Correlates lines: learns from those that {@code learnEnvoy} and {@code learnSquid} give and
      * joins those that {@code envoy} and {@code squid} give, each in end order (start plus duration;
-     * Envoy on its writer's clock, Squid on its own); hands every row to {@code rows}. A stream pass
-     * learns from other lines than it joins (a longer span, which holds more certain pairs);
+     * Envoy on its writer's clock, Squid on its own); hands every row to {@code rows}. Learning from
+     * other lines than it joins is for tests (a stream learns through a kept {@link Learning});
      * {@code roles} must count the lines learned from.
      */
     public static Result correlate(Supplier<Iterator<EnvoyHop>> learnEnvoy, Supplier<Iterator<SquidHop>> learnSquid,

@@ -58,6 +58,11 @@ final class KeyedRing<T> {
         next++;
     }
 
+    /** How many items are held. */
+    int size() {
+        return next - oldest;
+    }
+
     boolean isEmpty() {
         return oldest == next;
     }

@@ -34,7 +34,16 @@ final class SquidLearner {
     static final long MIN_WINDOW_MS = 200;
     static final double MIN_SPREAD_MS = 2;
 
+    /**
+     * Upstream hops and Squid lines held at most (each): the memory of the learning is bounded by
+     * them, not by how dense the mesh is. Twice the largest skew of hops is what the search needs;
+     * a mesh dense enough to exceed this (more than 330 tunnels a second at the default 15 minutes)
+     * is searched over what they cover instead: half of it either side (see {@link #skew}).
+     */
+    static final int HELD = 600_000;
+
     private final long maxSkew;
+    private final int held;
     private final Iterator<SquidHop> squid;
     /** The hops within reach, by the bytes their client received. */
     private KeyedRing<MeshLearner.Upstream> hops = new KeyedRing<>();
@@ -62,13 +71,19 @@ final class SquidLearner {
 
     /** Reads the Squid lines {@code squid} gives, in end order; one that had no more gives more later (a stream's learning). */
     SquidLearner(long maxSkewMs, Iterator<SquidHop> squid) {
+        this(maxSkewMs, squid, HELD);
+    }
+
+    /** As above, holding at most {@code held} hops and Squid lines not looked at (twice that of lines in all). */
+    SquidLearner(long maxSkewMs, Iterator<SquidHop> squid, int held) {
         this.maxSkew = maxSkewMs;
         this.squid = squid;
+        this.held = held;
     }
 
     /** A copy of what {@code other} has read and holds, reading on from {@code squid}. */
     SquidLearner(SquidLearner other, Iterator<SquidHop> squid) {
-        this(other.maxSkew, squid);
+        this(other.maxSkew, squid, other.held);
         hops = other.hops.copy();
         lines.addAll(other.lines);
         unread.addAll(other.unread);
@@ -97,11 +112,30 @@ final class SquidLearner {
         strongByMinute.keySet().removeIf(key -> Math.floorDiv(key, 65_537L) < first);
     }
 
+    /** Hops held now, and Squid lines (those not looked at, and all). */
+    int[] holding() {
+        return new int[]{hops.size(), unread.size(), lines.size()};
+    }
+
     /** The next upstream hop, in end order. */
     void accept(MeshLearner.Upstream hop) {
         hops.add(hop.down(), hop);
+        if (hops.size() > held) {
+            hops.removeOldest();
+        }
         hopFrontier = hop.end();
         advance(hopFrontier);
+    }
+
+    /**
+     * How far apart a Squid line and its hop are searched for: the largest skew, or less when the
+     * held hops cover less than twice that (a dense mesh): half of what they cover.
+     */
+    private long skew(long frontier) {
+        if (hops.size() < held) {
+            return maxSkew;
+        }
+        return Math.max(0, Math.min(maxSkew, (frontier - hops.oldest().end()) / 2));
     }
 
     /** Reads Squid lines up to {@code frontier} and looks at those whose surroundings are all read. */
@@ -112,15 +146,16 @@ final class SquidLearner {
             linesPerBytes.add(key(next.source(), next.bytes()), 1);
             next = null;
         }
-        while (!unread.isEmpty() && end(unread.peek()) + maxSkew < frontier) {
+        long skew = skew(frontier);
+        while (!unread.isEmpty() && (end(unread.peek()) + skew < frontier || unread.size() > held)) {
             look(unread.poll());
         }
-        long oldest = unread.isEmpty() ? frontier - maxSkew : end(unread.peek());
-        while (!lines.isEmpty() && end(lines.peek()) < oldest - maxSkew) {
+        long oldest = unread.isEmpty() ? frontier - skew : end(unread.peek());
+        while (!lines.isEmpty() && (end(lines.peek()) < oldest - skew || lines.size() > 2 * held)) {
             SquidHop q = lines.poll();
             linesPerBytes.add(key(q.source(), q.bytes()), -1);
         }
-        while (!hops.isEmpty() && hops.oldest().end() < oldest - maxSkew) {
+        while (!hops.isEmpty() && hops.oldest().end() < oldest - skew) {
             hops.removeOldest();
         }
     }
