@@ -71,8 +71,24 @@ final class MeshLearner {
     final Map<Integer, Map<Long, Integer>> ddByGateway = new HashMap<>();
     final Map<Integer, Map<Long, Integer>> downOverheadByGateway = new HashMap<>();
     final Map<Integer, Map<Long, Integer>> upOverheadByGateway = new HashMap<>();
-    /** Per sidecar source: (gateway emitter, dt) of its address pairs, at most {@link #SOURCE_PAIRS}. */
-    final Map<Integer, List<long[]>> sidecarPairs = new HashMap<>();
+    /**
+     * Per sidecar source: the start differences (dt) of its first {@link #SOURCE_PAIRS} address
+     * pairs, counted per gateway emitter (a few distinct values each: its memory does not grow
+     * with the pairs, as a list of them did, 144 MB for 400 pods).
+     */
+    final Map<Integer, SourcePairs> sidecarPairs = new HashMap<>();
+
+    static final class SourcePairs {
+        int pairs;
+        final Map<Integer, LongIntMap> dtByEmitter = new HashMap<>();
+
+        SourcePairs copy() {
+            SourcePairs c = new SourcePairs();
+            c.pairs = pairs;
+            dtByEmitter.forEach((emitter, counts) -> c.dtByEmitter.put(emitter, counts.copy()));
+            return c;
+        }
+    }
     final Set<Long> forwarded = new HashSet<>();
     final Set<Long> gatewayListeners = new HashSet<>();
     /** The addresses sidecars' upstream sockets use: a gateway that sees another is behind SNAT. */
@@ -94,8 +110,8 @@ final class MeshLearner {
         sidecars = other.sidecars.copy();
         pending.addAll(other.pending);
         other.pairCounts.forEach((emitter, c) -> pairCounts.put(emitter, c.copy()));
-        // a full list never grows: shared
-        other.sidecarPairs.forEach((source, pairs) -> sidecarPairs.put(source, pairs.size() < SOURCE_PAIRS ? new ArrayList<>(pairs) : pairs));
+        // a full count never grows: shared
+        other.sidecarPairs.forEach((source, pairs) -> sidecarPairs.put(source, pairs.pairs < SOURCE_PAIRS ? pairs.copy() : pairs));
         forwarded.addAll(other.forwarded);
         gatewayListeners.addAll(other.gatewayListeners);
         sidecarIps.addAll(other.sidecarIps);
@@ -200,9 +216,10 @@ final class MeshLearner {
         lastCounts.dd.add(g.duration() - s.duration(), 1);
         lastCounts.down.add(g.down() - s.down(), 1);
         lastCounts.up.add(g.up() - s.up(), 1);
-        List<long[]> pairs = sidecarPairs.computeIfAbsent(s.source(), k -> new ArrayList<>());
-        if (pairs.size() < SOURCE_PAIRS) {
-            pairs.add(new long[]{g.emitter(), dt});
+        SourcePairs pairs = sidecarPairs.computeIfAbsent(s.source(), k -> new SourcePairs());
+        if (pairs.pairs < SOURCE_PAIRS) {
+            pairs.pairs++;
+            pairs.dtByEmitter.computeIfAbsent(g.emitter(), k -> new LongIntMap(16)).add(dt, 1);
         }
         if (s.downstreamLocal() != 0 && s.downstreamLocal() == g.upstreamHost()) {
             forwarded.add(g.upstreamHost());
@@ -262,9 +279,10 @@ final class MeshLearner {
         Map<Integer, Long> offsets = new HashMap<>();
         sidecarPairs.forEach((source, pairs) -> {
             Map<Long, Integer> counts = new HashMap<>();
-            for (long[] p : pairs) {
-                counts.merge(-(p[1] - skews.getOrDefault((int) p[0], 0L)), 1, Integer::sum);
-            }
+            pairs.dtByEmitter.forEach((emitter, dts) -> {
+                long skew = skews.getOrDefault(emitter, 0L);
+                dts.toMap().forEach((dt, n) -> counts.merge(-(dt - skew), n, Integer::sum));
+            });
             offsets.put(source, Histograms.median(counts));
         });
         return offsets;
