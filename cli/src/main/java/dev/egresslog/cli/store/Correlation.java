@@ -509,8 +509,11 @@ public final class Correlation {
         return pass;
     }
 
-    /** What a Squid's offset may have moved since it was learned (a clock drifting 1,000 ppm moves 3.6 s an hour). */
-    private static final long LAG_MARGIN_MS = 30_000;
+    /**
+     * What a Squid's offset may have moved since a pass learned it (passes learn it every second or
+     * so; a clock drifting 1,000 ppm moves 3.6 s an hour), with room for the estimate's error.
+     */
+    private static final long LAG_MARGIN_MS = 10_000;
 
     /**
      * How far behind the Envoy lines the Squid lines are fed to the kept learning (their own clock):

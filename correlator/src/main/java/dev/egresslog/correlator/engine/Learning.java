@@ -104,13 +104,20 @@ public final class Learning {
         envoy = sorted(envoy, ENVOY_ORDER);
         squidHops = sorted(squidHops, SQUID_ORDER);
         // the roles count the lines before they are read, as trace's do (per emitter, hint and name)
-        Map<List<Object>, long[]> counts = new HashMap<>();
+        Map<Long, long[]> counts = new HashMap<>();
+        long[] last = null;
+        long lastKey = Long.MIN_VALUE;
         for (EnvoyHop h : envoy) {
             if (inRange(h.start() + h.duration(), envoyFedBefore, envoyBefore)) {
-                counts.computeIfAbsent(List.of(h.emitter(), h.hint(), h.namedGateway()), k -> new long[1])[0]++;
+                long key = (long) h.emitter() << 3 | (long) h.hint() << 1 | (h.namedGateway() ? 1 : 0);
+                if (key != lastKey) {
+                    last = counts.computeIfAbsent(key, k -> new long[1]);
+                    lastKey = key;
+                }
+                last[0]++;
             }
         }
-        counts.forEach((k, n) -> roles.count((Integer) k.get(0), (Integer) k.get(1), (Boolean) k.get(2), n[0]));
+        counts.forEach((k, n) -> roles.count((int) (k >> 3), (int) (k >> 1 & 3), (k & 1) == 1, n[0]));
         for (EnvoyHop h : envoy) {
             if (inRange(h.start() + h.duration(), envoyFedBefore, envoyBefore)) {
                 mesh.feed(h);
