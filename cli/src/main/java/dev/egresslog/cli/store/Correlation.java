@@ -505,7 +505,7 @@ public final class Correlation {
             feed(kept.learning, kept.learning.envoyFedBefore(), horizon, lag);
         }
         Learning pass = kept.learning.copy();
-        feed(pass, Math.max(horizon, kept.learning.envoyFedBefore()), Long.MAX_VALUE, lag);
+        feed(pass, kept.learning.envoyFedBefore(), Long.MAX_VALUE, lag);
         return pass;
     }
 
@@ -547,8 +547,8 @@ public final class Correlation {
                 + ") WHERE " + between("t0 + duration", from, before) + " ORDER BY t0 + duration, source_id, line");
         exec("CREATE OR REPLACE TABLE squid_feed AS SELECT * FROM (" + squidSql("\n  AND q.end_time >= " + epochMs(squidFrom - SLACK_MS))
                 + ") WHERE " + between("t0 + elapsed", squidFrom, squidTo) + " ORDER BY t0 + elapsed, source_id, line");
-        Peeking<EnvoyHop> envoy = new Peeking<>(envoyLines("envoy_feed"));
-        Peeking<SquidHop> squid = new Peeking<>(squidLines("squid_feed"));
+        Paged<EnvoyHop> envoy = envoyLines("envoy_feed");
+        Paged<SquidHop> squid = squidLines("squid_feed");
         long at = from;
         while (true) {
             // the earliest line left, on the Envoy lines' side of the span (a gap in the logs is skipped)
@@ -578,34 +578,7 @@ public final class Correlation {
         return expr + " >= " + from + (before == Long.MAX_VALUE ? "" : " AND " + expr + " < " + before);
     }
 
-    /** An iterator that shows its next item. */
-    private static final class Peeking<T> {
-        private final Iterator<T> items;
-        private T next;
-
-        Peeking(Iterator<T> items) {
-            this.items = items;
-        }
-
-        boolean hasNext() {
-            return next != null || items.hasNext();
-        }
-
-        T peek() {
-            if (next == null) {
-                next = items.next();
-            }
-            return next;
-        }
-
-        T next() {
-            T item = peek();
-            next = null;
-            return item;
-        }
-    }
-
-    private Iterator<EnvoyHop> envoyLines(String table) {
+    private Paged<EnvoyHop> envoyLines(String table) {
         return new Paged<>(table, rs -> {
             int source = rs.getInt(1);
             int forced = rs.getInt(7);
@@ -616,7 +589,7 @@ public final class Correlation {
         });
     }
 
-    private Iterator<SquidHop> squidLines(String table) {
+    private Paged<SquidHop> squidLines(String table) {
         return new Paged<>(table, rs -> {
             int source = rs.getInt(1);
             return new SquidHop(hid(source, rs.getLong(2)), source, rs.getLong(3), rs.getLong(4), rs.getLong(5),
@@ -672,10 +645,17 @@ public final class Correlation {
 
         @Override
         public T next() {
+            T item = peek();
+            at++;
+            return item;
+        }
+
+        /** The next row, left to be read. */
+        T peek() {
             if (!hasNext()) {
                 throw new java.util.NoSuchElementException();
             }
-            return page.get(at++);
+            return page.get(at);
         }
     }
 
@@ -1057,6 +1037,9 @@ public final class Correlation {
         return values.stream().map(Correlation::literal).collect(java.util.stream.Collectors.joining(", ", "[", "]"));
     }
 
+    /** How far before a pass's lines the record of slices is looked at for rows that are not final, besides the largest skew and two slices. */
+    private static final long SLICE_RECORD_MARGIN_MS = 20_000;
+
     /**
      * A stream pass's rows replace the rows that were not final, in one transaction (with the
      * sources' learned offsets and roles), so a reader sees the table before or after, never between.
@@ -1068,7 +1051,7 @@ public final class Correlation {
                 // rows that are not final were decided near this pass's window: only the recent
                 // record is looked at (one missed stays behind harmlessly: its id is in no row)
                 exec("DELETE FROM " + fileSchema() + ".tunnel_slices WHERE slice_ms >= "
-                        + (from() - 4 * SLACK_MS - options.maxSkewMs() - 2 * Engine.sliceMs())
+                        + (from() - SLICE_RECORD_MARGIN_MS - options.maxSkewMs() - 2 * Engine.sliceMs())
                         + " AND tunnel_id IN (SELECT tunnel_id FROM " + tunnelsTable() + " WHERE NOT final)");
                 exec("DELETE FROM " + tunnelsTable() + " WHERE NOT final");
                 exec("INSERT INTO " + tunnelsTable() + " BY NAME SELECT * FROM new_tunnels");

@@ -18,6 +18,17 @@ final class KeyedRing<T> {
     private LongIntMap newest = new LongIntMap();
     private LongIntMap counts = new LongIntMap();
 
+    /** Where the items are numbered from near 0 again: Integer.MAX_VALUE, lower in tests. */
+    private final int renumberAt;
+
+    KeyedRing() {
+        this(Integer.MAX_VALUE);
+    }
+
+    KeyedRing(int renumberAt) {
+        this.renumberAt = renumberAt;
+    }
+
     /** An independent copy (the items themselves are shared: they are immutable). */
     KeyedRing<T> copy() {
         KeyedRing<T> c = new KeyedRing<>(renumberAt);
@@ -29,17 +40,6 @@ final class KeyedRing<T> {
         c.newest = newest.copy();
         c.counts = counts.copy();
         return c;
-    }
-
-    /** Where the items are numbered from near 0 again: Integer.MAX_VALUE, lower in tests. */
-    private final int renumberAt;
-
-    KeyedRing() {
-        this(Integer.MAX_VALUE);
-    }
-
-    KeyedRing(int renumberAt) {
-        this.renumberAt = renumberAt;
     }
 
     void add(long key, T item) {
