@@ -15,8 +15,8 @@ final class KeyedRing<T> {
     /** Items are numbered as they come; [oldest, next) are held. */
     private int oldest;
     private int next;
+    /** Per key, the number of its newest item (one probe a change: no count kept besides). */
     private LongIntMap newest = new LongIntMap();
-    private LongIntMap counts = new LongIntMap();
 
     /** Where the items are numbered from near 0 again: Integer.MAX_VALUE, lower in tests. */
     private final int renumberAt;
@@ -38,7 +38,6 @@ final class KeyedRing<T> {
         c.oldest = oldest;
         c.next = next;
         c.newest = newest.copy();
-        c.counts = counts.copy();
         return c;
     }
 
@@ -52,9 +51,7 @@ final class KeyedRing<T> {
         int at = next & (items.length - 1);
         items[at] = item;
         keys[at] = key;
-        previous[at] = newest.get(key, -1);
-        newest.put(key, next);
-        counts.add(key, 1);
+        previous[at] = newest.swap(key, next, -1);
         next++;
     }
 
@@ -77,15 +74,19 @@ final class KeyedRing<T> {
         int at = oldest & (items.length - 1);
         long key = keys[at];
         items[at] = null;
-        if (counts.add(key, -1) == 0) {
-            newest.remove(key);
-        }
+        // the key's last item leaves: the key goes
+        newest.removeIf(key, oldest);
         oldest++;
     }
 
-    /** How many items are held under {@code key}. */
-    int count(long key) {
-        return counts.get(key, 0);
+    /** How many items are held under {@code key}, counted up to {@code limit}. */
+    int countUpTo(long key, int limit) {
+        int mask = items.length - 1;
+        int n = 0;
+        for (int c = newest.get(key, -1); c >= oldest && n < limit; c = previous[c & mask]) {
+            n++;
+        }
+        return n;
     }
 
     /** The items under {@code key}, newest first, at most {@code limit}. */

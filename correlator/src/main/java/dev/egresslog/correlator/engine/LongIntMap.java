@@ -88,6 +88,37 @@ final class LongIntMap {
         }
     }
 
+    /** Puts {@code value} under {@code key}; returns the value it replaces, or {@code absent}. */
+    int swap(long key, int value, int absent) {
+        int i = slot(key, mask);
+        for (; used[i]; i = (i + 1) & mask) {
+            if (keys[i] == key) {
+                int before = values[i];
+                values[i] = value;
+                return before;
+            }
+        }
+        used[i] = true;
+        keys[i] = key;
+        values[i] = value;
+        if (++size * 2 > keys.length) {
+            grow();
+        }
+        return absent;
+    }
+
+    /** Removes {@code key} if its value is {@code value}. */
+    void removeIf(long key, int value) {
+        for (int i = slot(key, mask); used[i]; i = (i + 1) & mask) {
+            if (keys[i] == key) {
+                if (values[i] == value) {
+                    removeAt(i);
+                }
+                return;
+            }
+        }
+    }
+
     void remove(long key) {
         for (int i = slot(key, mask); used[i]; i = (i + 1) & mask) {
             if (keys[i] == key) {

@@ -40,8 +40,9 @@ final class MeshLearner {
     private final ArrayDeque<EnvoyHop> pending = new ArrayDeque<>();
     /** Per gateway emitter, its address pairs' histograms (primitive while reading; boxed into the maps below at the end). */
     private final Map<Integer, PairCounts> pairCounts = new HashMap<>();
-    private PairCounts lastCounts;
-    private int lastCountsOf = Integer.MIN_VALUE;
+    /** {@link #pairCounts} and {@link #sidecarPairs} by number, for the small non-negative ones (every pair asks). */
+    private PairCounts[] pairCountsOf = new PairCounts[0];
+    private SourcePairs[] sidecarPairsOf = new SourcePairs[0];
 
     private static final class PairCounts {
         final LongIntMap dt;
@@ -80,12 +81,44 @@ final class MeshLearner {
 
     static final class SourcePairs {
         int pairs;
-        final Map<Integer, LongIntMap> dtByEmitter = new HashMap<>();
+        /** Per gateway emitter its start differences' counts: a few emitters, searched in a row without boxing. */
+        private int[] emitters = new int[4];
+        private LongIntMap[] dts = new LongIntMap[4];
+        private int size;
+
+        void count(int emitter, long dt) {
+            int i = 0;
+            while (i < size && emitters[i] != emitter) {
+                i++;
+            }
+            if (i == size) {
+                if (size == emitters.length) {
+                    emitters = java.util.Arrays.copyOf(emitters, 2 * size);
+                    dts = java.util.Arrays.copyOf(dts, 2 * size);
+                }
+                emitters[size] = emitter;
+                dts[size++] = new LongIntMap(16);
+            }
+            pairs++;
+            dts[i].add(dt, 1);
+        }
+
+        /** Calls {@code visit} with each gateway emitter and its counts. */
+        void forEach(java.util.function.BiConsumer<Integer, LongIntMap> visit) {
+            for (int i = 0; i < size; i++) {
+                visit.accept(emitters[i], dts[i]);
+            }
+        }
 
         SourcePairs copy() {
             SourcePairs c = new SourcePairs();
             c.pairs = pairs;
-            dtByEmitter.forEach((emitter, counts) -> c.dtByEmitter.put(emitter, counts.copy()));
+            c.emitters = emitters.clone();
+            c.dts = new LongIntMap[dts.length];
+            for (int i = 0; i < size; i++) {
+                c.dts[i] = dts[i].copy();
+            }
+            c.size = size;
             return c;
         }
     }
@@ -208,22 +241,48 @@ final class MeshLearner {
     }
 
     private void addressPair(EnvoyHop s, EnvoyHop g, long dt) {
-        if (g.emitter() != lastCountsOf) {
-            lastCountsOf = g.emitter();
-            lastCounts = pairCounts.computeIfAbsent(g.emitter(), k -> new PairCounts());
-        }
-        lastCounts.dt.add(dt, 1);
-        lastCounts.dd.add(g.duration() - s.duration(), 1);
-        lastCounts.down.add(g.down() - s.down(), 1);
-        lastCounts.up.add(g.up() - s.up(), 1);
-        SourcePairs pairs = sidecarPairs.computeIfAbsent(s.source(), k -> new SourcePairs());
+        PairCounts counts = pairCounts(g.emitter());
+        counts.dt.add(dt, 1);
+        counts.dd.add(g.duration() - s.duration(), 1);
+        counts.down.add(g.down() - s.down(), 1);
+        counts.up.add(g.up() - s.up(), 1);
+        SourcePairs pairs = sidecarPairs(s.source());
         if (pairs.pairs < SOURCE_PAIRS) {
-            pairs.pairs++;
-            pairs.dtByEmitter.computeIfAbsent(g.emitter(), k -> new LongIntMap(16)).add(dt, 1);
+            pairs.count(g.emitter(), dt);
         }
         if (s.downstreamLocal() != 0 && s.downstreamLocal() == g.upstreamHost()) {
             forwarded.add(g.upstreamHost());
         }
+    }
+
+    private PairCounts pairCounts(int emitter) {
+        if (emitter < 0 || emitter >= 1 << 16) {
+            return pairCounts.computeIfAbsent(emitter, k -> new PairCounts());
+        }
+        if (emitter >= pairCountsOf.length) {
+            pairCountsOf = java.util.Arrays.copyOf(pairCountsOf, Math.max(emitter + 1, 2 * pairCountsOf.length));
+        }
+        PairCounts counts = pairCountsOf[emitter];
+        if (counts == null) {
+            counts = pairCounts.computeIfAbsent(emitter, k -> new PairCounts());
+            pairCountsOf[emitter] = counts;
+        }
+        return counts;
+    }
+
+    private SourcePairs sidecarPairs(int source) {
+        if (source < 0 || source >= 1 << 16) {
+            return sidecarPairs.computeIfAbsent(source, k -> new SourcePairs());
+        }
+        if (source >= sidecarPairsOf.length) {
+            sidecarPairsOf = java.util.Arrays.copyOf(sidecarPairsOf, Math.max(source + 1, 2 * sidecarPairsOf.length));
+        }
+        SourcePairs pairs = sidecarPairsOf[source];
+        if (pairs == null) {
+            pairs = sidecarPairs.computeIfAbsent(source, k -> new SourcePairs());
+            sidecarPairsOf[source] = pairs;
+        }
+        return pairs;
     }
 
     /** Each gateway's skew (median of its address pairs' start differences), from {@link #SKEW_PAIRS} pairs. */
@@ -279,7 +338,7 @@ final class MeshLearner {
         Map<Integer, Long> offsets = new HashMap<>();
         sidecarPairs.forEach((source, pairs) -> {
             Map<Long, Integer> counts = new HashMap<>();
-            pairs.dtByEmitter.forEach((emitter, dts) -> {
+            pairs.forEach((emitter, dts) -> {
                 long skew = skews.getOrDefault(emitter, 0L);
                 dts.toMap().forEach((dt, n) -> counts.merge(-(dt - skew), n, Integer::sum));
             });

@@ -127,7 +127,11 @@ final class ProxyJoin {
         TimeIndex bytesIndex = byBytes.build();
         TimeIndex portIndex = byPort.build();
         TimeIndex failedIndex = failedEmpty.build();
-        long w = settings.proxyWindowMs();
+        // no pair is further apart than its Squid line's window: the slice's widest is where to look
+        long w = 0;
+        for (long window : windowOf) {
+            w = Math.max(w, window);
+        }
         Round exact = new Round();
         for (int e = 0; e < hops.size(); e++) {
             EnvoyLine h = hops.get(e);
@@ -167,11 +171,12 @@ final class ProxyJoin {
             if (h.squid == null) {
                 long d = h.hop.duration();
                 long tolerance = 250 + d / 20;
-                found.count = 0;
+                found.clear();
                 for (long b = durationBucket(d - tolerance); b <= durationBucket(d + tolerance); b++) {
                     unpairedIndex.forEach(b, h.start - w, h.start + w, found);
+                    found.endRun();
                 }
-                Arrays.sort(found.items, 0, found.count);
+                found.sort();
                 for (int i = 0; i < found.count; i++) {
                     // each Squid line once: one index, one bucket each
                     rest.considerOnce(e, found.items[i]);
@@ -189,10 +194,22 @@ final class ProxyJoin {
         return (long) (8 * (Math.log(Math.max(0, ms) + 256.0) / Math.log(2)));
     }
 
-    /** The items an index lookup found, in a buffer reused from hop to hop. */
-    private static final class Found implements IntConsumer {
+    /**
+     * The items index lookups found, in a buffer reused from hop to hop: each lookup's in
+     * ascending order (a run), sorted by merging the runs.
+     */
+    static final class Found implements IntConsumer {
         int[] items = new int[64];
         int count;
+        private int[] scratch = new int[64];
+        /** Where each run ends. */
+        private int[] runEnd = new int[16];
+        private int runs;
+
+        void clear() {
+            count = 0;
+            runs = 0;
+        }
 
         @Override
         public void accept(int item) {
@@ -200,6 +217,49 @@ final class ProxyJoin {
                 items = Arrays.copyOf(items, count * 2);
             }
             items[count++] = item;
+        }
+
+        /** The items found since the last run ended are one run (ascending). */
+        void endRun() {
+            if (count > (runs == 0 ? 0 : runEnd[runs - 1])) {
+                if (runs == runEnd.length) {
+                    runEnd = Arrays.copyOf(runEnd, runs * 2);
+                }
+                runEnd[runs++] = count;
+            }
+        }
+
+        /** Sorts the items: merges the runs two by two until one is left. */
+        void sort() {
+            if (scratch.length < count) {
+                scratch = new int[items.length];
+            }
+            while (runs > 1) {
+                int merged = 0;
+                int from = 0;
+                for (int r = 0; r < runs; r += 2) {
+                    int mid = runEnd[r];
+                    int to = r + 1 < runs ? runEnd[r + 1] : mid;
+                    int i = from;
+                    int j = mid;
+                    int o = from;
+                    while (i < mid && j < to) {
+                        scratch[o++] = items[i] <= items[j] ? items[i++] : items[j++];
+                    }
+                    while (i < mid) {
+                        scratch[o++] = items[i++];
+                    }
+                    while (j < to) {
+                        scratch[o++] = items[j++];
+                    }
+                    runEnd[merged++] = to;
+                    from = to;
+                }
+                int[] swap = items;
+                items = scratch;
+                scratch = swap;
+                runs = merged;
+            }
         }
     }
 

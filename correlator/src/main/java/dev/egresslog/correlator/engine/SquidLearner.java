@@ -60,6 +60,13 @@ final class SquidLearner {
      * {@link Sample}); the weak ones per source.
      */
     private final Map<Long, Sample> strongByMinute = new HashMap<>();
+    /**
+     * Per source (the small non-negative numbers), the minute of its last pair and that minute's
+     * sample: a source's pairs come in minute order, so the map (whose keys hash poorly: they
+     * differ by 65,537 a minute) is asked once a minute and source.
+     */
+    private long[] minuteOf = new long[0];
+    private Sample[] sampleOf = new Sample[0];
     private final Map<Integer, List<long[]>> weak = new HashMap<>();
     private final Map<Integer, Integer> weakLines = new HashMap<>();
 
@@ -110,6 +117,8 @@ final class SquidLearner {
     void forgetBefore(long time) {
         long first = Math.floorDiv(time, 60_000L);
         strongByMinute.keySet().removeIf(key -> Math.floorDiv(key, 65_537L) < first);
+        minuteOf = new long[0];
+        sampleOf = new Sample[0];
     }
 
     /** Hops held now, and Squid lines (those not looked at, and all). */
@@ -181,13 +190,12 @@ final class SquidLearner {
         boolean rare = linesPerBytes.get(key(q.source(), q.bytes()), 0) <= 2;
         if (rare) {
             for (long b = q.bytes(); b <= q.bytes() + 39; b += 39) {
-                if (hops.count(b) > 2) {
+                if (hops.countUpTo(b, 3) > 2) {
                     continue;
                 }
                 hops.forEachNewest(b, 2, e -> {
                     if (Math.abs(q.start() - e.start()) <= maxSkew && Math.abs(e.duration() - q.elapsed()) <= 50 + e.duration() / 50) {
-                        long minute = Math.floorDiv(q.start(), 60_000L) * 65_537 + q.source();
-                        strongByMinute.computeIfAbsent(minute, k -> new Sample()).offer(mix(q.content() ^ mix(e.start())), pair(q, e));
+                        offerStrong(q, e);
                     }
                 });
             }
@@ -204,6 +212,33 @@ final class SquidLearner {
                 });
             }
         }
+    }
+
+    /** Offers a certain pair to the sample of its source and minute. */
+    private void offerStrong(SquidHop q, MeshLearner.Upstream e) {
+        Sample sample = sample(Math.floorDiv(q.start(), 60_000L) * 65_537 + q.source(), q.source());
+        long hash = mix(q.content() ^ mix(e.start()));
+        if (sample.takes(hash)) {
+            sample.offer(hash, pair(q, e));
+        }
+    }
+
+    private Sample sample(long minute, int source) {
+        if (source < 0 || source >= 1 << 16) {
+            return strongByMinute.computeIfAbsent(minute, k -> new Sample());
+        }
+        if (source >= minuteOf.length) {
+            int n = Math.max(source + 1, 2 * minuteOf.length);
+            int from = minuteOf.length;
+            minuteOf = java.util.Arrays.copyOf(minuteOf, n);
+            java.util.Arrays.fill(minuteOf, from, n, Long.MIN_VALUE);
+            sampleOf = java.util.Arrays.copyOf(sampleOf, n);
+        }
+        if (minuteOf[source] != minute) {
+            minuteOf[source] = minute;
+            sampleOf[source] = strongByMinute.computeIfAbsent(minute, k -> new Sample());
+        }
+        return sampleOf[source];
     }
 
     private static long[] pair(SquidHop q, MeshLearner.Upstream e) {
@@ -269,6 +304,19 @@ final class SquidLearner {
         private final long[] hashes = new long[PAIRS_PER_MINUTE];
         private final long[][] pairs = new long[PAIRS_PER_MINUTE][];
         private int size;
+        /** Where the largest hash is once the sample is full: found again only when it is replaced (rarely, the hashes being random). */
+        private int largest = -1;
+
+        /** Whether {@link #offer} would keep a pair of hash {@code hash}. */
+        boolean takes(long hash) {
+            if (size < hashes.length) {
+                return true;
+            }
+            if (largest < 0) {
+                largest = largestAt();
+            }
+            return hash < hashes[largest];
+        }
 
         void offer(long hash, long[] pair) {
             if (size < hashes.length) {
@@ -276,16 +324,24 @@ final class SquidLearner {
                 pairs[size++] = pair;
                 return;
             }
-            int largest = 0;
-            for (int i = 1; i < size; i++) {
-                if (hashes[i] > hashes[largest]) {
-                    largest = i;
-                }
+            if (largest < 0) {
+                largest = largestAt();
             }
             if (hash < hashes[largest]) {
                 hashes[largest] = hash;
                 pairs[largest] = pair;
+                largest = largestAt();
             }
+        }
+
+        private int largestAt() {
+            int at = 0;
+            for (int i = 1; i < size; i++) {
+                if (hashes[i] > hashes[at]) {
+                    at = i;
+                }
+            }
+            return at;
         }
 
         Sample copy() {
@@ -293,6 +349,7 @@ final class SquidLearner {
             System.arraycopy(hashes, 0, c.hashes, 0, size);
             System.arraycopy(pairs, 0, c.pairs, 0, size);
             c.size = size;
+            c.largest = largest;
             return c;
         }
 

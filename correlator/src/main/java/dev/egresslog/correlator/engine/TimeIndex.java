@@ -6,55 +6,51 @@ import java.util.function.IntConsumer;
 /**
  * Items by a key (an address, a byte count) and, within a key, by time: the items of one key
  * within a time range are found in O(log n). Entries must be added in time order (the join holds
- * its lines sorted by start); built once, read-only after. Keys are grouped by a 32-bit hash
- * with a primitive sort: no boxing, and a collision only costs a comparison; an open-addressing
- * table gives each hash's range of entries.
+ * its lines sorted by start); built once, read-only after. Built in linear time without boxing:
+ * an open-addressing table gives each distinct key a slot and counts its entries, then each
+ * entry is placed, in the order it came, into its key's range.
  */
 final class TimeIndex {
-    private final long[] keys;
     private final long[] times;
     private final int[] items;
-    /** Per slot: a hash, and the range [rangeFrom, rangeTo) of its entries; rangeTo 0 for an empty slot. */
-    private final int[] slotHash;
+    /** Per slot: a key, and the range [rangeFrom, rangeTo) of its entries; rangeTo 0 for an empty slot. */
+    private final long[] slotKey;
     private final int[] rangeFrom;
     private final int[] rangeTo;
     private final int mask;
 
     private TimeIndex(long[] key, int[] item, long[] time, int count) {
-        long[] order = new long[count];
+        int slots = Integer.highestOneBit(Math.max(8, count)) << 2;
+        mask = slots - 1;
+        slotKey = new long[slots];
+        rangeFrom = new int[slots];
+        rangeTo = new int[slots];
+        // each entry's slot; rangeTo counts the entries of a slot's key for now
+        int[] slotOf = new int[count];
         for (int i = 0; i < count; i++) {
-            order[i] = ((long) hash(key[i]) << 32) | i;
+            int slot = hash(key[i]) & mask;
+            while (rangeTo[slot] != 0 && slotKey[slot] != key[i]) {
+                slot = (slot + 1) & mask;
+            }
+            slotKey[slot] = key[i];
+            rangeTo[slot]++;
+            slotOf[i] = slot;
         }
-        // by hash, then by entry (time) order
-        Arrays.sort(order);
-        keys = new long[count];
+        // ranges in slot order; then each entry at its range's next place, in entry (time) order
+        int at = 0;
+        for (int slot = 0; slot < slots; slot++) {
+            if (rangeTo[slot] != 0) {
+                rangeFrom[slot] = at;
+                at += rangeTo[slot];
+                rangeTo[slot] = rangeFrom[slot];
+            }
+        }
         times = new long[count];
         items = new int[count];
         for (int i = 0; i < count; i++) {
-            int e = (int) order[i];
-            keys[i] = key[e];
-            times[i] = time[e];
-            items[i] = item[e];
-        }
-        int slots = Integer.highestOneBit(Math.max(8, count)) << 2;
-        mask = slots - 1;
-        slotHash = new int[slots];
-        rangeFrom = new int[slots];
-        rangeTo = new int[slots];
-        for (int i = 0; i < count; ) {
-            int h = (int) (order[i] >> 32);
-            int j = i + 1;
-            while (j < count && (int) (order[j] >> 32) == h) {
-                j++;
-            }
-            int slot = h & mask;
-            while (rangeTo[slot] != 0) {
-                slot = (slot + 1) & mask;
-            }
-            slotHash[slot] = h;
-            rangeFrom[slot] = i;
-            rangeTo[slot] = j;
-            i = j;
+            int place = rangeTo[slotOf[i]]++;
+            times[place] = time[i];
+            items[place] = item[i];
         }
     }
 
@@ -64,20 +60,17 @@ final class TimeIndex {
 
     /** Calls {@code visit} with each item under {@code key} whose time is within [from, to], in time order. */
     void forEach(long key, long from, long to, IntConsumer visit) {
-        int h = hash(key);
-        int slot = h & mask;
-        while (rangeTo[slot] != 0 && slotHash[slot] != h) {
+        int slot = hash(key) & mask;
+        while (rangeTo[slot] != 0 && slotKey[slot] != key) {
             slot = (slot + 1) & mask;
         }
         if (rangeTo[slot] == 0) {
             return;
         }
         int hi = rangeTo[slot];
-        // within one hash, entries are in time order: from the first one at or after from
+        // within one key, entries are in time order: from the first one at or after from
         for (int i = lowerBound(times, rangeFrom[slot], hi, from); i < hi && times[i] <= to; i++) {
-            if (keys[i] == key) {
-                visit.accept(items[i]);
-            }
+            visit.accept(items[i]);
         }
     }
 

@@ -62,7 +62,8 @@ class KeyedRingTest {
                     List<long[]> actual = new ArrayList<>();
                     ring.forEachNewest(key, Integer.MAX_VALUE, actual::add);
                     assertEquals(expected, actual, "key " + key + " at step " + step);
-                    assertEquals(expected.size(), ring.count(key));
+                    assertEquals(expected.size(), ring.countUpTo(key, Integer.MAX_VALUE));
+                    assertEquals(Math.min(3, expected.size()), ring.countUpTo(key, 3));
                     List<long[]> two = new ArrayList<>();
                     ring.forEachNewest(key, 2, two::add);
                     assertEquals(expected.subList(0, Math.min(2, expected.size())), two);
