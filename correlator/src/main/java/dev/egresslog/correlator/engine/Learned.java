@@ -30,8 +30,8 @@ record Learned(Map<Integer, Long> gatewaySkewMs, Map<Integer, Double> gatewaySpr
                Map<Integer, double[]> gatewayDurationDelta, Map<Integer, Long> downOverhead,
                Map<Integer, Long> upOverhead, Map<Integer, Long> sidecarOffsetMs, Map<Integer, ClockModel> squidClocks,
                Map<Integer, Long> squidWindowMs, Map<Integer, Double> squidSpreadMs, Map<Integer, Map<Long, Integer>> squidProxies,
-               Map<Integer, Set<Long>> allowedProxies, Map<Integer, Set<Long>> clientsByEmitter, Set<Long> proxies, Set<Long> gatewayListeners,
-               Set<Long> sidecarIps, Map<Integer, Role> roleOfSource, Set<Integer> mixedSources) {
+               Map<Integer, Set<Long>> allowedProxies, Map<Integer, Set<Long>> clientsByEmitter, Set<Long> proxies, LongSet gatewayListeners,
+               LongSet sidecarIps, Map<Integer, Role> roleOfSource, Set<Integer> mixedSources) {
 
     static Learned from(MeshLearner mesh, SquidLearner squid, JoinSettings settings) {
         Map<Integer, Long> skews = mesh.skews();
@@ -41,7 +41,7 @@ record Learned(Map<Integer, Long> gatewaySkewMs, Map<Integer, Double> gatewaySpr
         Map<Integer, Long> up = new HashMap<>();
         mesh.upOverheadByGateway.forEach((e, counts) -> up.put(e, Histograms.mode(counts)));
         Set<Long> proxies = new HashSet<>(settings.proxyAddresses());
-        proxies.addAll(mesh.forwarded);
+        proxies.addAll(mesh.forwarded.boxed());
         squid.proxies.values().forEach(counts -> proxies.addAll(counts.keySet()));
         proxies.remove(0L);
         Map<Integer, Role> roles = new HashMap<>(mesh.roleOfSource);

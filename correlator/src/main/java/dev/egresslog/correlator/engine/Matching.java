@@ -112,8 +112,8 @@ public final class Matching {
     }
 
     private void solveGroup(List<Integer> edges, int[] chosen) {
-        int[] lIds = edges.stream().mapToInt(e -> left[e]).distinct().sorted().toArray();
-        int rightCount = (int) edges.stream().mapToInt(e -> right[e]).distinct().count();
+        int[] lIds = distinctSorted(edges, left);
+        int rightCount = distinctSorted(edges, right).length;
         if (Math.min(lIds.length, rightCount) <= EXACT_LIMIT) {
             exact(edges, chosen);
             return;
@@ -155,18 +155,10 @@ public final class Matching {
             return;
         }
         // items in their own order (the input's time order), so that the same lines give the same groups
-        int[] lIds = edges.stream().mapToInt(e -> left[e]).distinct().sorted().toArray();
-        int[] rIds = edges.stream().mapToInt(e -> right[e]).distinct().sorted().toArray();
-        Map<Integer, Integer> ls = new HashMap<>();
-        Map<Integer, Integer> rs = new HashMap<>();
-        for (int l : lIds) {
-            ls.put(l, ls.size());
-        }
-        for (int r : rIds) {
-            rs.put(r, rs.size());
-        }
-        int n = ls.size();
-        int m = rs.size();
+        int[] lIds = distinctSorted(edges, left);
+        int[] rIds = distinctSorted(edges, right);
+        int n = lIds.length;
+        int m = rIds.length;
         boolean transpose = n > m;
         int rows = transpose ? m : n;
         // a dummy column per row: an item may stay unmatched at no cost
@@ -177,8 +169,9 @@ public final class Matching {
             Arrays.fill(row, -1);
         }
         for (int e : edges) {
-            int i = ls.get(left[e]);
-            int j = rs.get(right[e]);
+            // an item's place among its side's items
+            int i = Arrays.binarySearch(lIds, left[e]);
+            int j = Arrays.binarySearch(rIds, right[e]);
             int r = transpose ? j : i;
             int c = transpose ? i : j;
             double w = weight[e];
@@ -195,6 +188,22 @@ public final class Matching {
                 chosen[left[e]] = e;
             }
         }
+    }
+
+    /** The distinct items of one side ({@code side} is left or right) of {@code edges}, ascending. */
+    private static int[] distinctSorted(List<Integer> edges, int[] side) {
+        int[] ids = new int[edges.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = side[edges.get(i)];
+        }
+        Arrays.sort(ids);
+        int n = 0;
+        for (int i = 0; i < ids.length; i++) {
+            if (n == 0 || ids[i] != ids[n - 1]) {
+                ids[n++] = ids[i];
+            }
+        }
+        return Arrays.copyOf(ids, n);
     }
 
     /**

@@ -122,10 +122,10 @@ final class MeshLearner {
             return c;
         }
     }
-    final Set<Long> forwarded = new HashSet<>();
-    final Set<Long> gatewayListeners = new HashSet<>();
+    LongSet forwarded = new LongSet();
+    LongSet gatewayListeners = new LongSet();
     /** The addresses sidecars' upstream sockets use: a gateway that sees another is behind SNAT. */
-    final Set<Long> sidecarIps = new HashSet<>();
+    LongSet sidecarIps = new LongSet();
     final Map<Integer, Role> roleOfSource = new HashMap<>();
     final Set<Integer> mixedSources = new HashSet<>();
     static final int SOURCE_PAIRS = 10_000;
@@ -145,9 +145,9 @@ final class MeshLearner {
         other.pairCounts.forEach((emitter, c) -> pairCounts.put(emitter, c.copy()));
         // a full count never grows: shared
         other.sidecarPairs.forEach((source, pairs) -> sidecarPairs.put(source, pairs.pairs < SOURCE_PAIRS ? pairs.copy() : pairs));
-        forwarded.addAll(other.forwarded);
-        gatewayListeners.addAll(other.gatewayListeners);
-        sidecarIps.addAll(other.sidecarIps);
+        forwarded = other.forwarded.copy();
+        gatewayListeners = other.gatewayListeners.copy();
+        sidecarIps = other.sidecarIps.copy();
         roleOfSource.putAll(other.roleOfSource);
         mixedSources.addAll(other.mixedSources);
     }

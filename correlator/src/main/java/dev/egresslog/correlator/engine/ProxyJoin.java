@@ -319,17 +319,27 @@ final class ProxyJoin {
 
         /** Per Squid source, the median start difference of the pairs this round would choose whose bytes agree exactly. */
         Map<Integer, Long> medianShift(int[] chosen) {
-            Map<Integer, Map<Long, Integer>> deltas = new HashMap<>();
+            Map<Integer, LongIntMap> deltas = new HashMap<>();
+            Map<Integer, int[]> pairs = new HashMap<>();
+            int lastSource = Integer.MIN_VALUE;
+            LongIntMap counts = null;
+            int[] total = null;
             for (int c : chosen) {
                 if (c >= 0 && (links.get(c).bytesDelta() == 0 || links.get(c).bytesDelta() == 39)) {
-                    deltas.computeIfAbsent(squid.get(matching.right(c)).hop.source(), k -> new HashMap<>())
-                            .merge(links.get(c).startDeltaMs(), 1, Integer::sum);
+                    int source = squid.get(matching.right(c)).hop.source();
+                    if (source != lastSource) {
+                        lastSource = source;
+                        counts = deltas.computeIfAbsent(source, k -> new LongIntMap(64));
+                        total = pairs.computeIfAbsent(source, k -> new int[1]);
+                    }
+                    counts.add(links.get(c).startDeltaMs(), 1);
+                    total[0]++;
                 }
             }
             Map<Integer, Long> shifts = new HashMap<>();
-            deltas.forEach((source, counts) -> {
-                if (counts.values().stream().mapToInt(Integer::intValue).sum() >= SHIFT_PAIRS) {
-                    shifts.put(source, Histograms.median(counts));
+            deltas.forEach((source, byDelta) -> {
+                if (pairs.get(source)[0] >= SHIFT_PAIRS) {
+                    shifts.put(source, Histograms.median(byDelta.toMap()));
                 }
             });
             return shifts;
