@@ -59,14 +59,8 @@ final class SquidLearner {
      * certain ones per source and minute (of the Squid line's start), those of smallest hash (see
      * {@link Sample}); the weak ones per source.
      */
+    /** Keyed by {@link #minuteKey}. */
     private final Map<Long, Sample> strongByMinute = new HashMap<>();
-    /**
-     * Per source (the small non-negative numbers), the minute of its last pair and that minute's
-     * sample: a source's pairs come in minute order, so the map (whose keys hash poorly: they
-     * differ by 65,537 a minute) is asked once a minute and source.
-     */
-    private long[] minuteOf = new long[0];
-    private Sample[] sampleOf = new Sample[0];
     private final Map<Integer, List<long[]>> weak = new HashMap<>();
     private final Map<Integer, Integer> weakLines = new HashMap<>();
 
@@ -116,9 +110,7 @@ final class SquidLearner {
      */
     void forgetBefore(long time) {
         long first = Math.floorDiv(time, 60_000L);
-        strongByMinute.keySet().removeIf(key -> Math.floorDiv(key, 65_537L) < first);
-        minuteOf = new long[0];
-        sampleOf = new Sample[0];
+        strongByMinute.values().removeIf(sample -> sample.minute < first);
     }
 
     /** Hops held now, and Squid lines (those not looked at, and all). */
@@ -216,29 +208,21 @@ final class SquidLearner {
 
     /** Offers a certain pair to the sample of its source and minute. */
     private void offerStrong(SquidHop q, MeshLearner.Upstream e) {
-        Sample sample = sample(Math.floorDiv(q.start(), 60_000L) * 65_537 + q.source(), q.source());
+        long minute = Math.floorDiv(q.start(), 60_000L);
+        Sample sample = strongByMinute.computeIfAbsent(minuteKey(minute, q.source()), k -> new Sample(minute));
         long hash = mix(q.content() ^ mix(e.start()));
         if (sample.takes(hash)) {
             sample.offer(hash, pair(q, e));
         }
     }
 
-    private Sample sample(long minute, int source) {
-        if (source < 0 || source >= 1 << 16) {
-            return strongByMinute.computeIfAbsent(minute, k -> new Sample());
-        }
-        if (source >= minuteOf.length) {
-            int n = Math.max(source + 1, 2 * minuteOf.length);
-            int from = minuteOf.length;
-            minuteOf = java.util.Arrays.copyOf(minuteOf, n);
-            java.util.Arrays.fill(minuteOf, from, n, Long.MIN_VALUE);
-            sampleOf = java.util.Arrays.copyOf(sampleOf, n);
-        }
-        if (minuteOf[source] != minute) {
-            minuteOf[source] = minute;
-            sampleOf[source] = strongByMinute.computeIfAbsent(minute, k -> new Sample());
-        }
-        return sampleOf[source];
+    /**
+     * One key for a minute and a source, well mixed (a bijection): minute * 65,537 + source as a
+     * Long's hash fell into a handful of a HashMap's buckets, and lines ending in order start in
+     * any order, so the minute changes from one pair to the next.
+     */
+    private static long minuteKey(long minute, int source) {
+        return mix(minute * 65_537 + source);
     }
 
     private static long[] pair(SquidHop q, MeshLearner.Upstream e) {
@@ -301,6 +285,8 @@ final class SquidLearner {
      * (lines in start or end order, a stream pass's span or a whole file: the same pairs).
      */
     private static final class Sample {
+        /** The minute (of Squid's clock) of the pairs. */
+        final long minute;
         private final long[] hashes = new long[PAIRS_PER_MINUTE];
         private final long[][] pairs = new long[PAIRS_PER_MINUTE][];
         private int size;
@@ -344,8 +330,12 @@ final class SquidLearner {
             return at;
         }
 
+        Sample(long minute) {
+            this.minute = minute;
+        }
+
         Sample copy() {
-            Sample c = new Sample();
+            Sample c = new Sample(minute);
             System.arraycopy(hashes, 0, c.hashes, 0, size);
             System.arraycopy(pairs, 0, c.pairs, 0, size);
             c.size = size;
