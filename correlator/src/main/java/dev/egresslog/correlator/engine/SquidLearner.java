@@ -218,8 +218,8 @@ final class SquidLearner {
 
     /**
      * One key for a minute and a source, well mixed (a bijection): minute * 65,537 + source as a
-     * Long's hash fell into a handful of a HashMap's buckets, and lines ending in order start in
-     * any order, so the minute changes from one pair to the next.
+     * Long's hash put 333 minutes of two sources into 32 of a HashMap's 1,024 buckets (and lines
+     * that end in order start in any order: the minute changes from one pair to the next).
      */
     private static long minuteKey(long minute, int source) {
         return mix(minute * 65_537 + source);
