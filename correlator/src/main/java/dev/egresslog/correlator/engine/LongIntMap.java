@@ -73,19 +73,7 @@ final class LongIntMap {
     }
 
     void put(long key, int value) {
-        int i = slot(key, mask);
-        for (; used[i]; i = (i + 1) & mask) {
-            if (keys[i] == key) {
-                values[i] = value;
-                return;
-            }
-        }
-        used[i] = true;
-        keys[i] = key;
-        values[i] = value;
-        if (++size * 2 > keys.length) {
-            grow();
-        }
+        swap(key, value, 0);
     }
 
     /** Puts {@code value} under {@code key}; returns the value it replaces, or {@code absent}. */

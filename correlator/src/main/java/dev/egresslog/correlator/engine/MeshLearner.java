@@ -39,10 +39,7 @@ final class MeshLearner {
     private final Consumer<EnvoyHop> candidate = candidates::add;
     private final ArrayDeque<EnvoyHop> pending = new ArrayDeque<>();
     /** Per gateway emitter, its address pairs' histograms (primitive while reading; boxed into the maps below at the end). */
-    private final Map<Integer, PairCounts> pairCounts = new HashMap<>();
-    /** {@link #pairCounts} and {@link #sidecarPairs} by number, for the small non-negative ones (every pair asks). */
-    private PairCounts[] pairCountsOf = new PairCounts[0];
-    private SourcePairs[] sidecarPairsOf = new SourcePairs[0];
+    private final ByNumber<PairCounts> pairCounts = new ByNumber<>();
 
     private static final class PairCounts {
         final LongIntMap dt;
@@ -77,7 +74,7 @@ final class MeshLearner {
      * pairs, counted per gateway emitter (a few distinct values each: its memory does not grow
      * with the pairs, as a list of them did, 144 MB for 400 pods).
      */
-    final Map<Integer, SourcePairs> sidecarPairs = new HashMap<>();
+    final ByNumber<SourcePairs> sidecarPairs = new ByNumber<>();
 
     static final class SourcePairs {
         int pairs;
@@ -241,48 +238,18 @@ final class MeshLearner {
     }
 
     private void addressPair(EnvoyHop s, EnvoyHop g, long dt) {
-        PairCounts counts = pairCounts(g.emitter());
+        PairCounts counts = pairCounts.get(g.emitter(), k -> new PairCounts());
         counts.dt.add(dt, 1);
         counts.dd.add(g.duration() - s.duration(), 1);
         counts.down.add(g.down() - s.down(), 1);
         counts.up.add(g.up() - s.up(), 1);
-        SourcePairs pairs = sidecarPairs(s.source());
+        SourcePairs pairs = sidecarPairs.get(s.source(), k -> new SourcePairs());
         if (pairs.pairs < SOURCE_PAIRS) {
             pairs.count(g.emitter(), dt);
         }
         if (s.downstreamLocal() != 0 && s.downstreamLocal() == g.upstreamHost()) {
             forwarded.add(g.upstreamHost());
         }
-    }
-
-    private PairCounts pairCounts(int emitter) {
-        if (emitter < 0 || emitter >= 1 << 16) {
-            return pairCounts.computeIfAbsent(emitter, k -> new PairCounts());
-        }
-        if (emitter >= pairCountsOf.length) {
-            pairCountsOf = java.util.Arrays.copyOf(pairCountsOf, Math.max(emitter + 1, 2 * pairCountsOf.length));
-        }
-        PairCounts counts = pairCountsOf[emitter];
-        if (counts == null) {
-            counts = pairCounts.computeIfAbsent(emitter, k -> new PairCounts());
-            pairCountsOf[emitter] = counts;
-        }
-        return counts;
-    }
-
-    private SourcePairs sidecarPairs(int source) {
-        if (source < 0 || source >= 1 << 16) {
-            return sidecarPairs.computeIfAbsent(source, k -> new SourcePairs());
-        }
-        if (source >= sidecarPairsOf.length) {
-            sidecarPairsOf = java.util.Arrays.copyOf(sidecarPairsOf, Math.max(source + 1, 2 * sidecarPairsOf.length));
-        }
-        SourcePairs pairs = sidecarPairsOf[source];
-        if (pairs == null) {
-            pairs = sidecarPairs.computeIfAbsent(source, k -> new SourcePairs());
-            sidecarPairsOf[source] = pairs;
-        }
-        return pairs;
     }
 
     /** Each gateway's skew (median of its address pairs' start differences), from {@link #SKEW_PAIRS} pairs. */
