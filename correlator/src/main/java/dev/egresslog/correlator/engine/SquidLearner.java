@@ -57,9 +57,8 @@ final class SquidLearner {
     /*
      * Pairs are {squid start, delta, gateway emitter or -1, proxy, client, emitter, source}: the
      * certain ones per source and minute (of the Squid line's start), those of smallest hash (see
-     * {@link Sample}); the weak ones per source.
+     * {@link Sample}, keyed by {@link #minuteKey}); the weak ones per source.
      */
-    /** Keyed by {@link #minuteKey}. */
     private final Map<Long, Sample> strongByMinute = new HashMap<>();
     private final Map<Integer, List<long[]>> weak = new HashMap<>();
     private final Map<Integer, Integer> weakLines = new HashMap<>();
@@ -293,6 +292,10 @@ final class SquidLearner {
         /** Where the largest hash is once the sample is full: found again only when it is replaced (rarely, the hashes being random). */
         private int largest = -1;
 
+        Sample(long minute) {
+            this.minute = minute;
+        }
+
         /** Whether {@link #offer} would keep a pair of hash {@code hash}. */
         boolean takes(long hash) {
             if (size < hashes.length) {
@@ -328,10 +331,6 @@ final class SquidLearner {
                 }
             }
             return at;
-        }
-
-        Sample(long minute) {
-            this.minute = minute;
         }
 
         Sample copy() {
