@@ -7,7 +7,10 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The matching against brute force on small random graphs, and the block solver on a long chain. */
+/**
+ * The matching against brute force on small random graphs, the sparse method against the whole
+ * matrix on bursts, and a chain longer than the whole matrix takes.
+ */
 class MatchingTest {
 
     @Test
@@ -78,7 +81,53 @@ class MatchingTest {
 
     /** A chain of 3,000 identical connections a few ms apart (beyond the exact limit): blocks keep the order. */
     @Test
-    void aLongChainIsMatchedInOrderBlockByBlock() {
+    void theSparseMethodFindsTheExactMethodsTotal() {
+        Random random = new Random(29);
+        for (int round = 0; round < 40; round++) {
+            // bursts: left and right items in time, candidates near in time, weights from the distance (many ties)
+            int n = 20 + random.nextInt(round < 20 ? 40 : 250);
+            int m = n + random.nextInt(21) - 10;
+            Matching matching = new Matching();
+            java.util.List<Integer> edges = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int centre = (int) ((long) i * m / n);
+                for (int j = Math.max(0, centre - 6); j < Math.min(m, centre + 7); j++) {
+                    if (random.nextInt(4) > 0) {
+                        double w = round % 2 == 0 ? 1 - Math.abs(i * (double) m / n - j) / 8 : random.nextInt(20) / 10.0 - 0.3;
+                        if (w > 0) {
+                            edges.add(matching.size());
+                            matching.add(i, j, w);
+                        }
+                    }
+                }
+            }
+            int[] exact = new int[n];
+            int[] sparse = new int[n];
+            java.util.Arrays.fill(exact, -1);
+            java.util.Arrays.fill(sparse, -1);
+            matching.exact(edges, exact);
+            matching.sparse(edges, sparse);
+            assertEquals(total(matching, exact, m), total(matching, sparse, m), 1e-9, "round " + round + ", " + n + " x " + m);
+        }
+    }
+
+    /** The total weight of {@code chosen}, each left item in its own candidate, each right item at most once. */
+    private static double total(Matching matching, int[] chosen, int m) {
+        boolean[] used = new boolean[m];
+        double total = 0;
+        for (int i = 0; i < chosen.length; i++) {
+            if (chosen[i] >= 0) {
+                assertEquals(i, matching.left(chosen[i]), "a left item's candidate");
+                assertTrue(!used[matching.right(chosen[i])], "a right item in two pairs");
+                used[matching.right(chosen[i])] = true;
+                total += matching.weight(chosen[i]);
+            }
+        }
+        return total;
+    }
+
+    @Test
+    void aLongChainIsMatchedInOrder() {
         Matching matching = new Matching();
         int n = 3_000;
         for (int i = 0; i < n; i++) {
