@@ -154,26 +154,21 @@ public final class Engine {
     /** As above, learning from other lines than it joins. */
     public static Result correlate(List<EnvoyHop> learnEnvoy, List<SquidHop> learnSquid, List<EnvoyHop> envoy, List<SquidHop> squid,
                                    JoinSettings settings, Consumer<Tunnel> rows, Slices slices) {
-        List<EnvoyHop> le = sorted(learnEnvoy, Learning.ENVOY_ORDER);
-        List<SquidHop> lq = sorted(learnSquid, Learning.SQUID_ORDER);
-        List<EnvoyHop> e = sorted(envoy, Learning.ENVOY_ORDER);
-        List<SquidHop> q = sorted(squid, Learning.SQUID_ORDER);
+        List<EnvoyHop> le = Learning.sorted(learnEnvoy, Learning.ENVOY_ORDER);
+        List<SquidHop> lq = Learning.sorted(learnSquid, Learning.SQUID_ORDER);
+        List<EnvoyHop> e = Learning.sorted(envoy, Learning.ENVOY_ORDER);
+        List<SquidHop> q = Learning.sorted(squid, Learning.SQUID_ORDER);
         return correlate(le::iterator, lq::iterator, e::iterator, q::iterator, Roles.of(le), settings, rows, line -> { }, slices);
     }
 
     /** Correlates lines held in lists (tests, small inputs; in any order), learning from what {@code learning} was fed; ends it. */
     public static Result correlate(Learning learning, List<EnvoyHop> envoy, List<SquidHop> squid, JoinSettings settings,
                                    Consumer<Tunnel> rows, Slices slices) {
-        List<EnvoyHop> e = sorted(envoy, Learning.ENVOY_ORDER);
-        List<SquidHop> q = sorted(squid, Learning.SQUID_ORDER);
+        List<EnvoyHop> e = Learning.sorted(envoy, Learning.ENVOY_ORDER);
+        List<SquidHop> q = Learning.sorted(squid, Learning.SQUID_ORDER);
         return correlate(learning, e::iterator, q::iterator, settings, rows, line -> { }, slices);
     }
 
-    private static <T> List<T> sorted(List<T> items, Comparator<T> order) {
-        List<T> copy = new ArrayList<>(items);
-        copy.sort(order);
-        return copy;
-    }
 
     private static long lap(Consumer<String> progress, String stage, long t0) {
         long now = System.nanoTime();

@@ -144,7 +144,8 @@ public final class Learning {
     static final Comparator<SquidHop> SQUID_ORDER = Comparator.comparingLong((SquidHop q) -> q.start() + q.elapsed())
             .thenComparingLong(SquidHop::id);
 
-    private static <T> List<T> sorted(List<T> items, Comparator<T> order) {
+    /** A sorted copy of {@code items}. */
+    static <T> List<T> sorted(List<T> items, Comparator<T> order) {
         List<T> copy = new ArrayList<>(items);
         copy.sort(order);
         return copy;

@@ -107,15 +107,6 @@ final class LongIntMap {
         }
     }
 
-    void remove(long key) {
-        for (int i = slot(key, mask); used[i]; i = (i + 1) & mask) {
-            if (keys[i] == key) {
-                removeAt(i);
-                return;
-            }
-        }
-    }
-
     int size() {
         return size;
     }

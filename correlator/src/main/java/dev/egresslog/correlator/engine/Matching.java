@@ -114,23 +114,26 @@ public final class Matching {
     }
 
     private void solveGroup(List<Integer> edges, int[] chosen) {
-        int leftCount = distinctSorted(edges, left).length;
-        int rightCount = distinctSorted(edges, right).length;
-        if (Math.min(leftCount, rightCount) <= EXACT_LIMIT) {
-            exact(edges, chosen);
+        // items in their own order (the input's time order), so that the same lines give the same groups
+        int[] lIds = distinctSorted(edges, left);
+        int[] rIds = distinctSorted(edges, right);
+        if (Math.min(lIds.length, rIds.length) <= EXACT_LIMIT) {
+            exact(edges, lIds, rIds, chosen);
         } else {
-            sparse(edges, chosen);
+            sparse(edges, lIds, rIds, chosen);
         }
     }
 
     /** The best matching of one group of candidates, into {@code chosen}. */
     void exact(List<Integer> edges, int[] chosen) {
+        exact(edges, distinctSorted(edges, left), distinctSorted(edges, right), chosen);
+    }
+
+    /** As above, with the group's left and right items ({@link #distinctSorted}). */
+    private void exact(List<Integer> edges, int[] lIds, int[] rIds, int[] chosen) {
         if (edges.isEmpty()) {
             return;
         }
-        // items in their own order (the input's time order), so that the same lines give the same groups
-        int[] lIds = distinctSorted(edges, left);
-        int[] rIds = distinctSorted(edges, right);
         int n = lIds.length;
         int m = rIds.length;
         boolean transpose = n > m;
@@ -176,8 +179,11 @@ public final class Matching {
      * profile 11 more right tunnels).
      */
     void sparse(List<Integer> edges, int[] chosen) {
-        int[] lIds = distinctSorted(edges, left);
-        int[] rIds = distinctSorted(edges, right);
+        sparse(edges, distinctSorted(edges, left), distinctSorted(edges, right), chosen);
+    }
+
+    /** As above, with the group's left and right items ({@link #distinctSorted}). */
+    private void sparse(List<Integer> edges, int[] lIds, int[] rIds, int[] chosen) {
         int n = lIds.length;
         int m = rIds.length;
         // each left item's candidates (edge numbers), its items in their own order

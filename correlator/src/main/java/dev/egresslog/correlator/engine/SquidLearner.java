@@ -308,19 +308,17 @@ final class SquidLearner {
         }
 
         void offer(long hash, long[] pair) {
+            if (!takes(hash)) {
+                return;
+            }
             if (size < hashes.length) {
                 hashes[size] = hash;
                 pairs[size++] = pair;
                 return;
             }
-            if (largest < 0) {
-                largest = largestAt();
-            }
-            if (hash < hashes[largest]) {
-                hashes[largest] = hash;
-                pairs[largest] = pair;
-                largest = largestAt();
-            }
+            hashes[largest] = hash;
+            pairs[largest] = pair;
+            largest = largestAt();
         }
 
         private int largestAt() {

@@ -51,7 +51,7 @@ class LongIntMapTest {
                 }
                 default -> {
                     reference.remove(key);
-                    map.remove(key);
+                    map.removeIf(key, map.get(key, 0));
                 }
             }
             assertEquals(reference.getOrDefault(key, -7), map.get(key, -7));
