@@ -1,0 +1,65 @@
+package dev.egresslog.cli.store;
+
+import dev.egresslog.cli.Main;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Trace's rows are the same however they are built: in one slice, or in many small slices whose
+ * lines are copied from the log tables a group of slices at a time (how 10 M tunnels are built).
+ */
+class SlicedBuildTest {
+    private static final Path SAMPLES = Path.of(System.getProperty("egresslog.root", "..")).resolve("sample-logs");
+
+    @Test
+    void manySlicesInGroupsMakeTheSameRowsAsOne(@TempDir Path dir) throws Exception {
+        Path whole = dir.resolve("whole.duckdb");
+        Path sliced = dir.resolve("sliced.duckdb");
+        trace(whole);
+        long savedRows = Correlation.sliceRows;
+        int savedGroup = Correlation.slicesPerGroup;
+        try {
+            Correlation.sliceRows = 7;
+            Correlation.slicesPerGroup = 3;
+            trace(sliced);
+        } finally {
+            Correlation.sliceRows = savedRows;
+            Correlation.slicesPerGroup = savedGroup;
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement()) {
+            s.execute("ATTACH '" + whole + "' AS a (READ_ONLY)");
+            s.execute("ATTACH '" + sliced + "' AS b (READ_ONLY)");
+            long rows = count(s, "SELECT count(*) FROM a.tunnels");
+            assertTrue(rows > 7 * 3 * 4, "enough rows for several groups of slices: " + rows);
+            assertEquals(rows, count(s, "SELECT count(*) FROM b.tunnels"));
+            assertEquals(0, count(s, "SELECT count(*) FROM (SELECT * FROM a.tunnels EXCEPT ALL SELECT * FROM b.tunnels)"));
+            assertEquals(0, count(s, "SELECT count(*) FROM (SELECT * FROM b.tunnels EXCEPT ALL SELECT * FROM a.tunnels)"));
+        }
+    }
+
+    private static void trace(Path db) {
+        var cli = Main.createCommandLine();
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err));
+        cli.setOut(new PrintWriter(new StringWriter()));
+        assertEquals(0, cli.execute("trace", "--db", db.toString(), SAMPLES.toString()), err.toString());
+    }
+
+    private static long count(Statement s, String sql) throws Exception {
+        try (ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
