@@ -41,7 +41,7 @@ class StoredAsParsedTest {
     @Test
     void everyStoredColumnIsTheParsersValue() throws Exception {
         List<Path> inputs = new ArrayList<>();
-        Path root = Path.of(System.getProperty("user.dir")).getParent();
+        Path root = Path.of(System.getProperty("egresslog.root", ".."));
         try (Stream<Path> files = Files.walk(root.resolve("sample-logs"))) {
             files.filter(Files::isRegularFile).sorted().forEach(inputs::add);
         }
@@ -57,10 +57,10 @@ class StoredAsParsedTest {
         Map<String, List<Object>> expectedEnvoy = new HashMap<>();
         Map<String, List<Object>> expectedSquid = new HashMap<>();
         try (Store store = Store.open(tmp.resolve("t.duckdb"), null)) {
-            int sourceId = 0;
+            int fingerprint = 0;
             try (Store.LogAppender appender = store.appender(false)) {
                 for (Path input : inputs) {
-                    int id = store.addSource(input.toString(), null, "fp" + (++sourceId), "h", 0, null);
+                    int id = store.addSource(input.toString(), null, "fp" + (++fingerprint), "h", 0, null);
                     try (LineReader reader = LineReader.open(input)) {
                         InputParser.parseWithText(reader, input.toString(), new LogParser(), (raw, parsed) -> {
                             try {
