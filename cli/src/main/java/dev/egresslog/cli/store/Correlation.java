@@ -928,7 +928,7 @@ public final class Correlation {
         // slice by slice, each joined with copies of just its own lines: no join holds a whole log table
         long total = count("SELECT count(*) FROM engine_rows");
         long[] bounds = sliceBounds(total);
-        boolean grouped = bounds.length - 1 > slicesPerGroup;
+        boolean grouped = bounds.length - 1 > GROUPED_ABOVE * slicesPerGroup;
         for (int slice = 0; slice + 1 < bounds.length; slice++) {
             long from = bounds[slice];
             if (grouped && slice % slicesPerGroup == 0) {
@@ -952,10 +952,15 @@ public final class Correlation {
      * Slices whose lines are copied from the log tables together. A slice's lines are found by a
      * scan of the whole log table, so slices alone made building the rows grow with the square of
      * the input (10 M tunnels: 81 slices, each scanning 19 M Envoy lines); a group's scan serves
-     * eight slices, which then scan the group's copy. Up to one group of slices (about a million
-     * rows) read the log tables directly, as before. Tests make groups smaller.
+     * eight slices, which then scan the group's copy. Writing the copies costs too: measured,
+     * building the rows of 10 M tunnels took 76.4 s with groups and 83.4 s without, of 2 M
+     * (16 slices) 14.0 s with and 12.8 s without; so runs of up to {@link #GROUPED_ABOVE} groups'
+     * worth of slices (about 3.9 M rows) read the log tables directly. Tests make groups smaller.
      */
     static int slicesPerGroup = 8;
+
+    /** Slices are copied in groups when there are more than this many groups' worth. */
+    static final int GROUPED_ABOVE = 4;
 
     /** The Envoy columns a row takes, of the lines in %1$s that the rows in %2$s name. */
     private static final String ENVOY_COLUMNS = """

@@ -30,8 +30,8 @@ class SlicedBuildTest {
         long savedRows = Correlation.sliceRows;
         int savedGroup = Correlation.slicesPerGroup;
         try {
-            Correlation.sliceRows = 7;
-            Correlation.slicesPerGroup = 3;
+            Correlation.sliceRows = 5;
+            Correlation.slicesPerGroup = 2;
             trace(sliced);
         } finally {
             Correlation.sliceRows = savedRows;
@@ -41,7 +41,8 @@ class SlicedBuildTest {
             s.execute("ATTACH '" + whole + "' AS a (READ_ONLY)");
             s.execute("ATTACH '" + sliced + "' AS b (READ_ONLY)");
             long rows = count(s, "SELECT count(*) FROM a.tunnels");
-            assertTrue(rows > 7 * 3 * 4, "enough rows for several groups of slices: " + rows);
+            // more slices of 5 rows than GROUPED_ABOVE groups of 2 hold, so that they are copied in groups
+            assertTrue(rows / 5 > Correlation.GROUPED_ABOVE * 2 * 2, "enough rows for many groups of slices: " + rows);
             assertEquals(rows, count(s, "SELECT count(*) FROM b.tunnels"));
             assertEquals(0, count(s, "SELECT count(*) FROM (SELECT * FROM a.tunnels EXCEPT ALL SELECT * FROM b.tunnels)"));
             assertEquals(0, count(s, "SELECT count(*) FROM (SELECT * FROM b.tunnels EXCEPT ALL SELECT * FROM a.tunnels)"));
