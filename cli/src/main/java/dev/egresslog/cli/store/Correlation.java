@@ -627,7 +627,6 @@ public final class Correlation {
             if (done) {
                 return false;
             }
-            page.clear();
             at = 0;
             long t0 = System.nanoTime();
             long cpu0 = CPU.getCurrentThreadCpuTime();

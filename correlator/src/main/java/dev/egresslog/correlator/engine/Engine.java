@@ -169,7 +169,6 @@ public final class Engine {
         return correlate(learning, e::iterator, q::iterator, settings, rows, line -> { }, slices);
     }
 
-
     private static long lap(Consumer<String> progress, String stage, long t0) {
         long now = System.nanoTime();
         progress.accept(String.format("%s (%.1f s)", stage, (now - t0) / 1e9));
