@@ -2,6 +2,7 @@ package dev.egresslog.cli;
 
 import dev.egresslog.cli.store.Correlation;
 import dev.egresslog.cli.store.Store;
+import dev.egresslog.cli.stream.Alignment;
 import dev.egresslog.cli.stream.KafkaSettings;
 import dev.egresslog.cli.stream.QueryServer;
 import dev.egresslog.cli.stream.StreamIngest;
@@ -37,6 +38,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 @Command(
@@ -146,15 +148,20 @@ final class StreamCommand implements Callable<Integer> {
             }
             Watermarks watermarks = new Watermarks(latenessSeconds * 1000, idleSeconds * 1000, correlatorOptions.maxSkewMs());
             watermarks.restore(state(store, "final_before", Long.MIN_VALUE));
-            StreamIngest ingest = new StreamIngest(store, parserOptions, roles, watermarks, correlatorOptions.maxSkewMs());
+            Alignment alignment = new Alignment(Math.max(latenessSeconds * 1000, MIN_ALIGNMENT_MS));
+            StreamIngest ingest = new StreamIngest(store, parserOptions, roles, watermarks, alignment, correlatorOptions.maxSkewMs());
             Passes passes = new Passes(store, correlatorOptions, watermarks, err);
             passes.loadClockOffsets();
             try {
-                consume(c, settings, topicNames, ingest, passes, watermarks, err);
+                consume(c, settings, topicNames, ingest, passes, watermarks, alignment, err);
             } finally {
                 ingest.close();
             }
+            long lastPass = System.nanoTime();
             passes.run();
+            if (SQL_TIMING) {
+                err.printf("egresslog stream: time: last pass %.2f s%n", (System.nanoTime() - lastPass) / 1e9);
+            }
             err.printf("egresslog stream: stopped after %,d records; %,d tunnel rows (%,d not final)%n",
                     ingest.recordsStored(), passes.rows, passes.open);
         } catch (SQLException e) {
@@ -164,12 +171,13 @@ final class StreamCommand implements Callable<Integer> {
     }
 
     private void consume(KafkaConsumer<byte[], byte[]> c, KafkaSettings settings, List<String> topicNames, StreamIngest ingest,
-                         Passes passes, Watermarks watermarks, PrintWriter err) throws SQLException {
+                         Passes passes, Watermarks watermarks, Alignment alignment, PrintWriter err) throws SQLException {
         onSignals();
         c.subscribe(topicNames, new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
                 revoked.forEach(watermarks::arrived);
+                revoked.forEach(alignment::forget);
                 // the records in hand are stored before another instance may read their partitions
                 try {
                     Map<TopicPartition, OffsetAndMetadata> offsets = ingest.commit();
@@ -199,12 +207,16 @@ final class StreamCommand implements Callable<Integer> {
             }
         });
         long start = System.nanoTime();
+        long[] spent = new long[4]; // polls, adds, commits, passes: ns (printed with EGRESSLOG_SQL_TIMING)
+        int commits = 0;
+        int passCount = 0;
         long lastReport = start;
         long reportedRecords = 0;
         long lastRecordAt = System.nanoTime();
         String lastCommit = "-";
         while (!stopping) {
             ConsumerRecords<byte[], byte[]> records;
+            long polled = System.nanoTime();
             try {
                 records = c.poll(Duration.ofMillis(200));
             } catch (WakeupException e) {
@@ -216,22 +228,31 @@ final class StreamCommand implements Callable<Integer> {
                 throw listenerError;
             }
             long now = System.nanoTime();
+            spent[0] += now - polled;
             if (!records.isEmpty()) {
                 ingest.add(records);
                 lastRecordAt = now;
+                spent[1] += System.nanoTime() - now;
             }
             arrivals(c, records, watermarks);
             passes.behind = lag(c) > BEHIND_RECORDS;
+            align(c, alignment, passes.behind);
             // Reading a backlog, records are stored in larger transactions (a move of many rows runs
             // on every core), at least every 2 s; caught up, each poll's records are stored at once.
             if (ingest.pending() > 0 && (!passes.behind || records.isEmpty() || ingest.pending() >= BACKLOG_COMMIT_RECORDS
                     || ingest.pendingNanos() >= BACKLOG_COMMIT_NANOS)) {
+                long t = System.nanoTime();
                 c.commitAsync(ingest.commit(), null);
+                spent[2] += System.nanoTime() - t;
+                commits++;
                 lastCommit = LocalTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
                 passes.pending = true;
             }
             if (ingest.pending() == 0 && passes.due()) {
+                long t = System.nanoTime();
                 passes.run();
+                spent[3] += System.nanoTime() - t;
+                passCount++;
             }
             if (now - lastReport >= 5_000_000_000L) {
                 double seconds = (now - lastReport) / 1e9;
@@ -250,6 +271,11 @@ final class StreamCommand implements Callable<Integer> {
         }
         if (!ingest.commit().isEmpty()) {
             passes.pending = true;
+        }
+        if (SQL_TIMING) {
+            err.printf("egresslog stream: time: %.2f s reading: polls %.2f s; adding records %.2f s (%s); %d commits %.2f s; "
+                            + "%d passes %.2f s%n", (System.nanoTime() - start) / 1e9, spent[0] / 1e9, spent[1] / 1e9,
+                    ingest.timing(), commits, spent[2] / 1e9, passCount, spent[3] / 1e9);
         }
         try {
             c.commitSync(Duration.ofSeconds(5)); // the positions: every record read is stored now
@@ -301,6 +327,32 @@ final class StreamCommand implements Callable<Integer> {
                     watermarks.arrived(tp);
                 }
             }
+        }
+    }
+
+    /**
+     * Reading a backlog, partitions ahead in event time are paused until the slowest catches up
+     * (see {@link Alignment}); caught up, every partition is read.
+     */
+    private static void align(KafkaConsumer<byte[], byte[]> c, Alignment alignment, boolean behind) {
+        Set<TopicPartition> paused = c.paused();
+        if (!behind) {
+            if (!paused.isEmpty()) {
+                c.resume(paused);
+            }
+            return;
+        }
+        Map<TopicPartition, Long> lag = new HashMap<>();
+        for (TopicPartition tp : c.assignment()) {
+            var l = c.currentLag(tp);
+            lag.put(tp, l.isPresent() ? l.getAsLong() : null);
+        }
+        Alignment.Decision decision = alignment.decide(lag, paused);
+        if (!decision.pause().isEmpty()) {
+            c.pause(decision.pause().stream().map(TopicPartition.class::cast).toList());
+        }
+        if (!decision.resume().isEmpty()) {
+            c.resume(decision.resume().stream().map(TopicPartition.class::cast).toList());
         }
     }
 
@@ -367,6 +419,9 @@ final class StreamCommand implements Callable<Integer> {
 
     /** EGRESSLOG_SQL_TIMING set: each pass prints its stages and SQL statements with their times (see README). */
     private static final boolean SQL_TIMING = System.getenv("EGRESSLOG_SQL_TIMING") != null;
+
+    /** Reading a backlog, how far ahead of the slowest partition another may be at least (else --lateness), in event time. */
+    private static final long MIN_ALIGNMENT_MS = 10_000;
 
     /** Records waiting in Kafka above which the stream is reading a backlog. */
     private static final long BEHIND_RECORDS = 5_000;

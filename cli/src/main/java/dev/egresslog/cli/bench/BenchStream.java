@@ -193,6 +193,8 @@ public final class BenchStream implements java.util.concurrent.Callable<Integer>
         String squid = "egresslog-bench-" + run + "-soak-squid";
         createTopics(envoy, squid);
         Path log = work.resolve("soak-stream.log");
+        Files.deleteIfExists(work.resolve("soak.duckdb"));
+        Files.deleteIfExists(work.resolve("soak.duckdb.wal"));
         Process stream = streamProcess(log, "--bootstrap-server", bootstrap, "--topic", envoy, "--topic", squid,
                 "--from-beginning", "--group", "bench-" + envoy, "--db", work.resolve("soak.duckdb").toString());
         out.printf("soak: %,d lines at %,d lines/s for %d s into 'stream' (pid %d, -Xmx384m); its log: %s%s%n",
@@ -228,6 +230,13 @@ public final class BenchStream implements java.util.concurrent.Callable<Integer>
     }
 
     private StreamRun runStream(Path db, String envoy, String squid, String... more) {
+        // a database kept by an earlier run (--dir) would add this run's lines to its own: same times, other topics
+        try {
+            Files.deleteIfExists(db);
+            Files.deleteIfExists(Path.of(db + ".wal"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         var cli = Main.createCommandLine();
         StringWriter err = new StringWriter();
         cli.setErr(new PrintWriter(err));

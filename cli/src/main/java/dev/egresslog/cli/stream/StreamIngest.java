@@ -48,6 +48,7 @@ public final class StreamIngest {
     private final Map<Integer, long[]> sourceCounts = new HashMap<>(); // lines, records, rejects, bytes
     private final Map<TopicPartition, Long> nextOffsets = new HashMap<>();
     private final Watermarks watermarks;
+    private final Alignment alignment;
     private final List<long[]> late = new ArrayList<>(); // from, to: end time ± spread
     /** Sources first seen since the last commit: stored with the records (id, path, forced role). */
     private final List<Object[]> newSources = new ArrayList<>();
@@ -56,9 +57,13 @@ public final class StreamIngest {
     private long recordsStored;
     private long pending;
     private long pendingSince;
+    /** Time spent parsing records and appending them, in ns (for EGRESSLOG_SQL_TIMING). */
+    private long parseNanos;
+    private long appendNanos;
 
-    public StreamIngest(Store store, ParserOptions parserOptions, Map<String, String> topicRoles, Watermarks watermarks, long maxSkewMs)
-            throws SQLException {
+    public StreamIngest(Store store, ParserOptions parserOptions, Map<String, String> topicRoles, Watermarks watermarks,
+                        Alignment alignment, long maxSkewMs) throws SQLException {
+        this.alignment = alignment;
         this.maxSkewMs = maxSkewMs;
         this.store = store;
         this.appender = store.appender(true);
@@ -96,6 +101,11 @@ public final class StreamIngest {
         return recordsStored;
     }
 
+    /** Time spent parsing and appending records so far, in seconds: "parsing X s, appending Y s". */
+    public String timing() {
+        return String.format("parsing %.2f s, appending %.2f s", parseNanos / 1e9, appendNanos / 1e9);
+    }
+
     /** Records added and not committed yet. */
     public long pending() {
         return pending;
@@ -119,22 +129,31 @@ public final class StreamIngest {
         for (TopicPartition tp : records.partitions()) {
             String partitionSource = "kafka:" + tp.topic() + "/" + tp.partition();
             List<ConsumerRecord<byte[], byte[]>> partition = records.records(tp);
+            long latestEnd = Long.MIN_VALUE;
             for (ConsumerRecord<byte[], byte[]> record : partition) {
                 byte[] value = record.value();
                 String text = value == null || value.length > LineReader.DEFAULT_MAX_LINE ? null : new String(value, StandardCharsets.UTF_8);
+                long t0 = System.nanoTime();
                 ParsedLine parsed = parse(record, text, partitionSource);
+                long t1 = System.nanoTime();
                 int sourceId = sourceId(record, partitionSource, parsed);
                 appender.append(sourceId, text, parsed);
+                parseNanos += t1 - t0;
+                appendNanos += System.nanoTime() - t1;
                 long[] counts = sourceCounts.computeIfAbsent(sourceId, k -> new long[4]);
                 counts[0] = Math.max(counts[0], record.offset() + 1);
                 counts[parsed instanceof Reject ? 2 : 1]++;
                 counts[3] += value == null ? 0 : value.length;
-                long end = watermarks.observe(sourceId, parsed, now);
+                long end = watermarks.observe(sourceId, tp, parsed, now);
+                latestEnd = Math.max(latestEnd, end);
                 // a Squid whose clock offset is not known yet could be anywhere within the largest skew
                 long spread = watermarks.placed(sourceId, parsed) ? 0 : maxSkewMs;
                 if (end != Long.MIN_VALUE && end - spread < finalBefore) {
                     late.add(new long[] {end - spread, end + spread});
                 }
+            }
+            if (latestEnd >= 0) {
+                alignment.delivered(tp, latestEnd);
             }
             nextOffsets.put(tp, partition.get(partition.size() - 1).offset() + 1);
             pending += partition.size();

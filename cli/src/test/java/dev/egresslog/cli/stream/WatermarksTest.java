@@ -22,7 +22,7 @@ class WatermarksTest {
     /** A stream whose one sidecar's latest line ended at {@link #T}. */
     private static Watermarks sidecarEndedAtT() {
         Watermarks w = new Watermarks(LATENESS, IDLE, MAX_SKEW);
-        w.observe(1, envoyEndingAt(T), System.currentTimeMillis());
+        w.observe(1, "sidecars/0", envoyEndingAt(T), System.currentTimeMillis());
         return w;
     }
 
@@ -59,7 +59,7 @@ class WatermarksTest {
         // the Squid's clock is 60 s ahead: its line ended at T on the mesh's clock
         ParsedLine squid = squidEndingAt(T + 60_000);
         assertFalse(w.placed(2, squid));
-        w.observe(2, squid, now);
+        w.observe(2, "squid/0", squid, now);
         assertEquals(T + 60_000 - MAX_SKEW - LATENESS, w.advance(),
                 "its later lines may be up to the largest skew earlier on the mesh's clock");
 
@@ -68,7 +68,7 @@ class WatermarksTest {
         assertTrue(w.placed(2, squid));
         assertEquals(T - LATENESS, w.advance());
         // and its next line ends on the mesh's clock where its own clock less the offset says
-        assertEquals(T + 1_000, w.observe(2, squidEndingAt(T + 61_000), now));
+        assertEquals(T + 1_000, w.observe(2, "squid/0", squidEndingAt(T + 61_000), now));
     }
 
     @Test
@@ -76,12 +76,12 @@ class WatermarksTest {
         Watermarks w = sidecarEndedAtT();
         long now = System.currentTimeMillis();
         for (int i = 1; i < Watermarks.UNPLACEABLE_LINES; i++) {
-            w.observe(2, squidEndingAt(T), now);
+            w.observe(2, "squid/0", squidEndingAt(T), now);
         }
         assertFalse(w.placed(2, squidEndingAt(T)));
         assertEquals(T - MAX_SKEW - LATENESS, w.advance());
         // no certain pair in all those lines: it serves no mesh client; its lines count at their own time
-        w.observe(2, squidEndingAt(T), now);
+        w.observe(2, "squid/0", squidEndingAt(T), now);
         assertTrue(w.placed(2, squidEndingAt(T)));
         assertEquals(T - LATENESS, w.advance());
     }
@@ -92,7 +92,36 @@ class WatermarksTest {
         long now = System.currentTimeMillis();
         assertEquals(T - LATENESS, w.advance());
         // a Squid appears, its offset unknown: it holds the watermark back, but what was final stays so
-        w.observe(2, squidEndingAt(T), now);
+        w.observe(2, "squid/0", squidEndingAt(T), now);
         assertEquals(T - LATENESS, w.advance());
+    }
+
+    @Test
+    void aSourceSilentWhileItsPartitionMovedOnByMoreThanIdleStopsHoldingBack() {
+        Watermarks w = new Watermarks(LATENESS, 30_000, MAX_SKEW);
+        long now = System.currentTimeMillis();
+        w.observe(1, "sidecars/0", envoyEndingAt(T), now); // a pod that then went away
+        w.observe(2, "sidecars/0", envoyEndingAt(T + 30_000), now);
+        w.observe(3, "sidecars/1", envoyEndingAt(T + 40_000), now);
+        assertEquals(T - LATENESS, w.advance(), "its partition moved on by no more than the idle time");
+        w.observe(2, "sidecars/0", envoyEndingAt(T + 30_001), now);
+        assertEquals(T + 30_001 - LATENESS, w.advance(),
+                "its partition is read in order: nothing of it earlier than its partition's lines can come any more");
+        // a pod alone in its partition is not passed by the lines of other partitions (they may be read ahead)
+        w.observe(3, "sidecars/1", envoyEndingAt(T + 100_000), now);
+        w.observe(4, "sidecars/2", envoyEndingAt(T + 31_000), now);
+        w.observe(2, "sidecars/0", envoyEndingAt(T + 100_000), now);
+        assertEquals(T + 31_000 - LATENESS, w.advance());
+    }
+
+    @Test
+    void aSquidNotPlacedYetIsNeverPassedBy() {
+        Watermarks w = new Watermarks(LATENESS, 30_000, MAX_SKEW);
+        long now = System.currentTimeMillis();
+        w.observe(1, "sidecars/0", envoyEndingAt(T + 600_000), now);
+        w.observe(2, "squid/0", squidEndingAt(T), now);
+        w.clockOffsets(Map.of(3, 0L));
+        w.observe(3, "squid/0", squidEndingAt(T + 600_000), now); // a placed Squid in the same partition moved on
+        assertEquals(T - MAX_SKEW - LATENESS, w.advance(), "its clock may be anywhere within the largest skew");
     }
 }
