@@ -173,6 +173,14 @@ final class StagedTable implements AutoCloseable {
         }
     }
 
+    /** Closes the appenders without moving what is staged: the caller rolls the transaction back. */
+    void discard() throws SQLException {
+        stage.close();
+        if (direct != null) {
+            direct.close();
+        }
+    }
+
     @Override
     public void close() throws SQLException {
         move();

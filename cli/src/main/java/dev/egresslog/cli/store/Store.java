@@ -630,5 +630,17 @@ public final class Store implements AutoCloseable {
                 connection.close();
             }
         }
+
+        /** Ends the appenders without storing what was appended since the last commit (rolled back). */
+        public void discard() throws SQLException {
+            try {
+                envoy.discard();
+                squid.discard();
+                rejects.discard();
+                connection.rollback();
+            } finally {
+                connection.close();
+            }
+        }
     }
 }

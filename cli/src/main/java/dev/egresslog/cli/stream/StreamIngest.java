@@ -294,7 +294,11 @@ public final class StreamIngest {
         return sql.toString();
     }
 
+    /**
+     * Ends the appender. What was not committed is not stored: its offsets were not either, so a
+     * restart reads those records again (committed here, they were stored twice).
+     */
     public void close() throws SQLException {
-        appender.close();
+        appender.discard();
     }
 }
