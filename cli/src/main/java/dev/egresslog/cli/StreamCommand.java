@@ -110,6 +110,8 @@ final class StreamCommand implements Callable<Integer> {
     CorrelationOptions correlation;
 
     private volatile boolean stopping;
+    /** Where the time of the poll loop went, printed when the stream stops. */
+    private String readingTime = "";
     /** What a rebalance callback met, thrown after the poll that ran it. */
     private SQLException listenerError;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
@@ -159,11 +161,9 @@ final class StreamCommand implements Callable<Integer> {
             }
             long lastPass = System.nanoTime();
             passes.run();
-            if (SQL_TIMING) {
-                err.printf("egresslog stream: time: last pass %.2f s%n", (System.nanoTime() - lastPass) / 1e9);
-            }
             err.printf("egresslog stream: stopped after %,d records; %,d tunnel rows (%,d not final)%n",
                     ingest.recordsStored(), passes.rows, passes.open);
+            err.printf("egresslog stream: time: %s; last pass %.2f s%n", readingTime, (System.nanoTime() - lastPass) / 1e9);
         } catch (SQLException e) {
             throw new UserException(correlation.databaseError(e), ExitCodes.FAILURE);
         }
@@ -207,7 +207,7 @@ final class StreamCommand implements Callable<Integer> {
             }
         });
         long start = System.nanoTime();
-        long[] spent = new long[4]; // polls, adds, commits, passes: ns (printed with EGRESSLOG_SQL_TIMING)
+        long[] spent = new long[3]; // polls, commits, passes: ns
         int commits = 0;
         int passCount = 0;
         long lastReport = start;
@@ -232,7 +232,6 @@ final class StreamCommand implements Callable<Integer> {
             if (!records.isEmpty()) {
                 ingest.add(records);
                 lastRecordAt = now;
-                spent[1] += System.nanoTime() - now;
             }
             arrivals(c, records, watermarks);
             passes.behind = lag(c) > BEHIND_RECORDS;
@@ -244,7 +243,7 @@ final class StreamCommand implements Callable<Integer> {
                     || ingest.pendingNanos() >= BACKLOG_COMMIT_NANOS)) {
                 long t = System.nanoTime();
                 c.commitAsync(ingest.commit(), null);
-                spent[2] += System.nanoTime() - t;
+                spent[1] += System.nanoTime() - t;
                 commits++;
                 lastCommit = LocalTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
                 passes.pending = true;
@@ -252,7 +251,7 @@ final class StreamCommand implements Callable<Integer> {
             if (ingest.pending() == 0 && passes.due()) {
                 long t = System.nanoTime();
                 passes.run();
-                spent[3] += System.nanoTime() - t;
+                spent[2] += System.nanoTime() - t;
                 passCount++;
             }
             if (now - lastReport >= 5_000_000_000L) {
@@ -273,11 +272,8 @@ final class StreamCommand implements Callable<Integer> {
         if (!ingest.commit().isEmpty()) {
             passes.pending = true;
         }
-        if (SQL_TIMING) {
-            err.printf("egresslog stream: time: %.2f s reading: polls %.2f s; adding records %.2f s (%s); %d commits %.2f s; "
-                            + "%d passes %.2f s%n", (System.nanoTime() - start) / 1e9, spent[0] / 1e9, spent[1] / 1e9,
-                    ingest.timing(), commits, spent[2] / 1e9, passCount, spent[3] / 1e9);
-        }
+        readingTime = String.format("reading %.1f s (polls %.1f s, %s, %d commits %.1f s, %d passes %.1f s)",
+                (System.nanoTime() - start) / 1e9, spent[0] / 1e9, ingest.timing(), commits, spent[1] / 1e9, passCount, spent[2] / 1e9);
         try {
             c.commitSync(Duration.ofSeconds(5)); // the positions: every record read is stored now
         } catch (KafkaException e) {

@@ -112,6 +112,10 @@ public final class BenchStream implements java.util.concurrent.Callable<Integer>
         }
         out.printf("stream (read, parse, store, correlate): %,d lines in %.1f s: %,.0f lines/s; peak RSS %,d MB%n",
                 lines.size(), seconds, lines.size() / seconds, BenchCommand.peakRssMb());
+        // where its time went, as stream printed it (its reading includes the --exit-when-idle wait)
+        result.err().lines().filter(l -> l.startsWith("egresslog stream: time:"))
+                .forEach(l -> out.println("  " + l.substring("egresslog stream: ".length())
+                        + " (reading includes " + idle + " s of waiting for more)"));
         out.flush();
 
         // 2. latency: a steady rate, and 'query' polled until each tunnel's row shows

@@ -57,7 +57,7 @@ public final class StreamIngest {
     private long recordsStored;
     private long pending;
     private long pendingSince;
-    /** Time spent parsing records and appending them, in ns (for EGRESSLOG_SQL_TIMING). */
+    /** Time spent parsing records and storing them (appends, and the moves of full batches), in ns. */
     private long parseNanos;
     private long appendNanos;
 
@@ -103,7 +103,7 @@ public final class StreamIngest {
 
     /** Time spent parsing and appending records so far, in seconds: "parsing X s, appending Y s". */
     public String timing() {
-        return String.format("parsing %.2f s, appending %.2f s", parseNanos / 1e9, appendNanos / 1e9);
+        return String.format("parsing %.1f s, storing %.1f s", parseNanos / 1e9, appendNanos / 1e9);
     }
 
     /** Records added and not committed yet. */
