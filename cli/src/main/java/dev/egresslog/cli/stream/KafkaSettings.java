@@ -51,6 +51,9 @@ public final class KafkaSettings {
         properties.setProperty(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         properties.setProperty(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         properties.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "20000");
+        // a backlog in fewer round trips: 1 MB a partition (the default) is ~4 k lines; measured
+        // on a 295 k-record backlog, 8 MB took the stream from 8.6 to 7.5 s (polls 1.8 -> 0.7 s)
+        properties.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(8 << 20));
         // a restarted instance gets the partitions of its killed predecessor in seconds, not 45
         properties.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000");
         // partition N of every topic goes to the same instance: see README, "Several instances"
