@@ -210,6 +210,7 @@ final class StreamCommand implements Callable<Integer> {
         long[] spent = new long[3]; // polls, commits, passes: ns
         int commits = 0;
         int passCount = 0;
+        long pauses = 0;
         long lastReport = start;
         long reportedRecords = 0;
         long lastRecordAt = System.nanoTime();
@@ -235,7 +236,7 @@ final class StreamCommand implements Callable<Integer> {
             }
             arrivals(c, records, watermarks);
             passes.behind = lag(c) > BEHIND_RECORDS;
-            align(c, alignment, passes.behind);
+            pauses += align(c, alignment, passes.behind);
             // Reading a backlog, records are stored in larger transactions (a move of many rows runs
             // on every core), at least every 2 s; caught up, each poll's records are stored at once.
             if (ingest.pending() > 0 && (!passes.behind || records.isEmpty() || ingest.pending() >= BACKLOG_COMMIT_RECORDS
@@ -271,8 +272,9 @@ final class StreamCommand implements Callable<Integer> {
         if (!ingest.commit().isEmpty()) {
             passes.pending = true;
         }
-        readingTime = String.format("reading %.1f s (polls %.1f s, %s, %d commits %.1f s, %d passes %.1f s)",
-                (System.nanoTime() - start) / 1e9, spent[0] / 1e9, ingest.timing(), commits, spent[1] / 1e9, passCount, spent[2] / 1e9);
+        readingTime = String.format("reading %.1f s (polls %.1f s, %s, %d commits %.1f s, %d passes %.1f s; "
+                        + "partitions ahead paused %,d times)", (System.nanoTime() - start) / 1e9, spent[0] / 1e9, ingest.timing(),
+                commits, spent[1] / 1e9, passCount, spent[2] / 1e9, pauses);
         try {
             c.commitSync(Duration.ofSeconds(5)); // the positions: every record read is stored now
         } catch (KafkaException e) {
@@ -328,15 +330,15 @@ final class StreamCommand implements Callable<Integer> {
 
     /**
      * Reading a backlog, partitions ahead in event time are paused until the slowest catches up
-     * (see {@link Alignment}); caught up, every partition is read.
+     * (see {@link Alignment}); caught up, every partition is read. Returns how many it paused.
      */
-    private static void align(KafkaConsumer<byte[], byte[]> c, Alignment alignment, boolean behind) {
+    private static int align(KafkaConsumer<byte[], byte[]> c, Alignment alignment, boolean behind) {
         Set<TopicPartition> paused = c.paused();
         if (!behind) {
             if (!paused.isEmpty()) {
                 c.resume(paused);
             }
-            return;
+            return 0;
         }
         Map<TopicPartition, Long> lag = new HashMap<>();
         for (TopicPartition tp : c.assignment()) {
@@ -350,6 +352,7 @@ final class StreamCommand implements Callable<Integer> {
         if (!decision.resume().isEmpty()) {
             c.resume(decision.resume().stream().map(TopicPartition.class::cast).toList());
         }
+        return decision.pause().size();
     }
 
     /** Total lag of the assigned partitions, or -1 while it is unknown (no assignment yet, no fetch yet). */

@@ -219,6 +219,43 @@ class StreamKafkaTest {
         streamAndTrace(new SimulationConfig(1_500, 25, 20, 4, 90, 3_600, 0.005, 11, 300, 0.15, 0.5, false), "storm-", true);
     }
 
+    /**
+     * A backlog: every line is in Kafka before the stream starts, fetched in small chunks (16 KB a
+     * partition), so partitions run apart in event time as they do on a large backlog. Partitions
+     * ahead are paused until the slowest catches up, and the rows are still trace's rows.
+     */
+    @Test
+    void aBacklogReadWithPartitionsKeptTogetherGivesTheTunnelsTraceGives() throws Exception {
+        Path sim = tmp.resolve("backlog-sim");
+        MeshSimulator.run(new SimulationConfig(5_000, 25, 20, 4, 90, 10, 0.005, 13), sim);
+        Path logs = sim.resolve("logs");
+        broker.createTopic("backlog-envoy", 3);
+        broker.createTopic("backlog-squid", 2);
+        List<ShippedLine> lines = ShippedLine.read(logs, 3_000, 7);
+        Map<String, String> where = new HashMap<>();
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            produce(producer, lines, "backlog-", where);
+        }
+        assertTrue(lines.size() > 10_000, "a backlog: " + lines.size() + " lines");
+
+        Path streamDb = tmp.resolve("backlog-stream.duckdb");
+        var run = runInBackground("stream", "--bootstrap-server", broker.bootstrap(), "--topic", "backlog-envoy", "--topic", "backlog-squid",
+                "--from-beginning", "--db", streamDb.toString(), "--lateness", "3", "--idle", "2", "--exit-when-idle", "3",
+                "--consumer-property", "max.partition.fetch.bytes=16384", "--consumer-property", "max.poll.records=500")
+                .get(180, TimeUnit.SECONDS);
+        assertEquals(0, run.exit(), run.err());
+        run.err().lines().filter(l -> l.contains("time:")).forEach(System.out::println);
+        java.util.regex.Matcher paused = java.util.regex.Pattern.compile("partitions ahead paused ([0-9,]+) times").matcher(run.err());
+        assertTrue(paused.find(), run.err());
+        assertTrue(Long.parseLong(paused.group(1).replace(",", "")) > 0, "partitions ahead were paused: " + run.err());
+        assertEquals(lines.size(), storedLines(streamDb), run.err());
+
+        Path traceDb = tmp.resolve("backlog-trace.duckdb");
+        var trace = run("trace", "--db", traceDb.toString(), logs.toString());
+        assertEquals(0, trace.exit(), trace.err());
+        assertSameTunnels(tunnels(traceDb, fileNames(logs)), tunnels(streamDb, kafkaNames(where)), run.err());
+    }
+
     private void streamAndTrace(SimulationConfig config, String topics, boolean twinsByText) throws Exception {
         Path sim = tmp.resolve(topics + "sim");
         MeshSimulator.run(config, sim);
