@@ -150,7 +150,7 @@ final class StreamCommand implements Callable<Integer> {
             }
             Watermarks watermarks = new Watermarks(latenessSeconds * 1000, idleSeconds * 1000, correlatorOptions.maxSkewMs());
             watermarks.restore(state(store, "final_before", Long.MIN_VALUE));
-            Alignment alignment = new Alignment(Math.max(latenessSeconds * 1000, MIN_ALIGNMENT_MS));
+            Alignment alignment = new Alignment(Math.max(latenessSeconds * 1000, MIN_ALIGNMENT_MS), idleSeconds * 1000);
             StreamIngest ingest = new StreamIngest(store, parserOptions, roles, watermarks, alignment, correlatorOptions.maxSkewMs());
             Passes passes = new Passes(store, correlatorOptions, watermarks, err);
             passes.loadClockOffsets();
@@ -345,7 +345,7 @@ final class StreamCommand implements Callable<Integer> {
             var l = c.currentLag(tp);
             lag.put(tp, l.isPresent() ? l.getAsLong() : null);
         }
-        Alignment.Decision decision = alignment.decide(lag, paused);
+        Alignment.Decision decision = alignment.decide(lag, paused, System.currentTimeMillis());
         if (!decision.pause().isEmpty()) {
             c.pause(decision.pause().stream().map(TopicPartition.class::cast).toList());
         }

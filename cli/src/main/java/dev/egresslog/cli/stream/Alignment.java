@@ -18,26 +18,38 @@ import java.util.Set;
  * <p>Rule: among the partitions that have records waiting, the slowest sets the pace; a partition
  * more than {@code aheadMs} of event time ahead of it is paused, and resumed once it is within
  * half of that (or has the slowest's records waiting no more). A partition that delivered nothing
- * yet is the slowest of all: the others wait for its first records. Nothing waits when no
- * partition has records waiting behind it, so a drained or stuck partition never stalls the rest.
+ * yet is the slowest of all: the others wait for its first records. Nothing waits behind a
+ * partition that has no records waiting (drained), nor behind one that delivered nothing for
+ * {@code idleMs} of wall time although it has (its leader unreachable, say): the rest go on.
  */
 public final class Alignment {
     private final long aheadMs;
+    private final long idleMs;
     /** Of each partition, the latest end time (mesh clock where known) of the last records it delivered. */
     private final Map<Object, Long> progress = new HashMap<>();
+    /** Of each partition, the wall time it last delivered records (or was first seen, if it never did). */
+    private final Map<Object, Long> heard = new HashMap<>();
 
-    public Alignment(long aheadMs) {
+    public Alignment(long aheadMs, long idleMs) {
         this.aheadMs = aheadMs;
+        this.idleMs = idleMs;
     }
 
-    /** The partition delivered records whose latest end time is {@code endMs}. */
-    public void delivered(Object partition, long endMs) {
-        progress.put(partition, endMs);
+    /**
+     * The partition delivered records at wall time {@code nowMs}, whose latest end time is
+     * {@code endMs} (Long.MIN_VALUE: none has one, rejects only).
+     */
+    public void delivered(Object partition, long endMs, long nowMs) {
+        if (endMs != Long.MIN_VALUE) {
+            progress.put(partition, endMs);
+        }
+        heard.put(partition, nowMs);
     }
 
     /** The partition is no longer read by this instance (revoked): it sets no pace. */
     public void forget(Object partition) {
         progress.remove(partition);
+        heard.remove(partition);
     }
 
     /** What to pause and what to resume. */
@@ -47,11 +59,13 @@ public final class Alignment {
     /**
      * @param lag    records waiting in each assigned partition (null: not known yet)
      * @param paused the partitions paused now, all of them assigned
+     * @param nowMs  wall time
      */
-    public Decision decide(Map<?, Long> lag, Set<?> paused) {
+    public Decision decide(Map<?, Long> lag, Set<?> paused, long nowMs) {
         long slowest = Long.MAX_VALUE;
         for (Map.Entry<?, Long> e : lag.entrySet()) {
-            if (e.getValue() != null && e.getValue() > 0) {
+            long heardAt = heard.computeIfAbsent(e.getKey(), k -> nowMs);
+            if (e.getValue() != null && e.getValue() > 0 && nowMs - heardAt < idleMs) {
                 slowest = Math.min(slowest, progress.getOrDefault(e.getKey(), Long.MIN_VALUE));
             }
         }

@@ -152,9 +152,7 @@ public final class StreamIngest {
                     late.add(new long[] {end - spread, end + spread});
                 }
             }
-            if (latestEnd >= 0) {
-                alignment.delivered(tp, latestEnd);
-            }
+            alignment.delivered(tp, latestEnd >= 0 ? latestEnd : Long.MIN_VALUE, now);
             nextOffsets.put(tp, partition.get(partition.size() - 1).offset() + 1);
             pending += partition.size();
         }

@@ -44,7 +44,7 @@ class StreamIngestTest {
 
     private static StreamIngest ingest(Store store) throws Exception {
         return new StreamIngest(store, ParserOptions.DEFAULT, new HashMap<>(Map.of("squid", "squid")),
-                new Watermarks(30_000, 30_000, 900_000), new Alignment(30_000), 900_000);
+                new Watermarks(30_000, 30_000, 900_000), new Alignment(30_000, 30_000), 900_000);
     }
 
     @Test
