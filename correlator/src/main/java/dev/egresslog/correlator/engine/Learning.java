@@ -39,6 +39,8 @@ public final class Learning {
     /** Envoy lines that end before this have been fed, Squid lines before {@link #squidFedBefore} (its own clock). */
     private long envoyFedBefore = Long.MIN_VALUE;
     private long squidFedBefore = Long.MIN_VALUE;
+    /** The latest end among the Squid lines fed (their own clock). */
+    private long squidLatest = Long.MIN_VALUE;
 
     /** Learning from nothing yet: lines come by {@link #feed}. */
     public Learning(JoinSettings settings) {
@@ -59,6 +61,7 @@ public final class Learning {
         this.mesh = new MeshLearner(other.mesh, roles, upstreams::add);
         this.envoyFedBefore = other.envoyFedBefore;
         this.squidFedBefore = other.squidFedBefore;
+        this.squidLatest = other.squidLatest;
     }
 
     /** An independent copy: a pass feeds it its newer lines and learns from it, the original goes on. */
@@ -126,6 +129,7 @@ public final class Learning {
         for (SquidHop q : squidHops) {
             if (inRange(q.start() + q.elapsed(), squidFedBefore, squidBefore)) {
                 squidLines.add(q);
+                squidLatest = Math.max(squidLatest, q.start() + q.elapsed());
             }
         }
         envoyFedBefore = Math.max(envoyFedBefore, envoyBefore);
@@ -134,8 +138,10 @@ public final class Learning {
         while (!upstreams.isEmpty() && upstreams.peek().end() < squidFedBefore) {
             squid.accept(upstreams.poll());
         }
-        if (squidFedBefore != Long.MIN_VALUE) {
-            squid.forgetBefore(squidFedBefore - KEEP_PAIRS_MS);
+        // the last hours before the latest line fed, not before the bound: a pass's copy is fed to
+        // the end of time (Long.MAX_VALUE), which forgot every pair it had
+        if (squidLatest != Long.MIN_VALUE) {
+            squid.forgetBefore(Math.min(squidFedBefore, squidLatest) - KEEP_PAIRS_MS);
         }
     }
 
