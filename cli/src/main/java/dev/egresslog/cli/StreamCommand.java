@@ -237,8 +237,8 @@ final class StreamCommand implements Callable<Integer> {
             arrivals(c, records, watermarks);
             passes.behind = lag(c) > BEHIND_RECORDS;
             pauses += align(c, alignment, passes.behind);
-            // Reading a backlog, records are stored in larger transactions (a move of many rows runs
-            // on every core), at least every 2 s; caught up, each poll's records are stored at once.
+            // Reading a backlog, records are stored in large transactions, at least every 20 s;
+            // caught up, each poll's records are stored at once.
             if (ingest.pending() > 0 && (!passes.behind || records.isEmpty() || ingest.pending() >= BACKLOG_COMMIT_RECORDS
                     || ingest.pendingNanos() >= BACKLOG_COMMIT_NANOS)) {
                 long t = System.nanoTime();
@@ -427,14 +427,13 @@ final class StreamCommand implements Callable<Integer> {
 
     /**
      * While a backlog is read, records stored per transaction at most, and the longest a record
-     * waits for it. Larger transactions store faster but make fewer, longer passes, and a pass
-     * that covers a long stretch of event time joins worse: on the 1 M-tunnel backlog (2.9 M
-     * records), 200 k / 2 s took 49.8 s and its rows differed from trace's in 152 + 258 rows;
-     * 500 k / 10 s 44.7-48.5 s and 329 + 581; 1 M / 20 s 40.7 s and 1,127 + 2,060 (bypass tunnels
-     * split into a sidecar row and a Squid row around a pass's boundary). Correct rows first.
+     * waits for it. Measured on the 1 M-tunnel backlog (2.9 M records): 200 k / 2 s took 52.8 s,
+     * 1 M / 20 s 40.0 s (commits 15.2 -> 3.3 s: a move of many rows runs on every core, and fewer
+     * passes remake less); rows that differ from trace's 35 + 33 and 10 + 9. (Before a pass's
+     * learning kept its pairs, longer passes joined worse: 169 + 274 against 1,127 + 2,060.)
      */
-    private static final long BACKLOG_COMMIT_RECORDS = 200_000;
-    private static final long BACKLOG_COMMIT_NANOS = 2_000_000_000L;
+    private static final long BACKLOG_COMMIT_RECORDS = 1_000_000;
+    private static final long BACKLOG_COMMIT_NANOS = 20_000_000_000L;
 
     /** Correlation passes over the recent lines: each rebuilds the rows that are not final yet. */
     private final class Passes {
