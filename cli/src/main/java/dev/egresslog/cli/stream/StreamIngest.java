@@ -59,7 +59,7 @@ public final class StreamIngest {
     private long pendingSince;
     /** Time spent parsing records and storing them (appends, and the moves of full batches), in ns. */
     private long parseNanos;
-    private long appendNanos;
+    private long storeNanos;
 
     public StreamIngest(Store store, ParserOptions parserOptions, Map<String, String> topicRoles, Watermarks watermarks,
                         Alignment alignment, long maxSkewMs) throws SQLException {
@@ -103,7 +103,7 @@ public final class StreamIngest {
 
     /** Time spent parsing and appending records so far, in seconds: "parsing X s, appending Y s". */
     public String timing() {
-        return String.format("parsing %.1f s, storing %.1f s", parseNanos / 1e9, appendNanos / 1e9);
+        return String.format("parsing %.1f s, storing %.1f s", parseNanos / 1e9, storeNanos / 1e9);
     }
 
     /** Records added and not committed yet. */
@@ -139,7 +139,7 @@ public final class StreamIngest {
                 int sourceId = sourceId(record, partitionSource, parsed);
                 appender.append(sourceId, text, parsed);
                 parseNanos += t1 - t0;
-                appendNanos += System.nanoTime() - t1;
+                storeNanos += System.nanoTime() - t1;
                 long[] counts = sourceCounts.computeIfAbsent(sourceId, k -> new long[4]);
                 counts[0] = Math.max(counts[0], record.offset() + 1);
                 counts[parsed instanceof Reject ? 2 : 1]++;
