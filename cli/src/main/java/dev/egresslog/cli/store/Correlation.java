@@ -112,6 +112,8 @@ public final class Correlation {
 
         private Learning learning;
         private final Map<Long, Integer> emitters = new HashMap<>();
+        /** The Squid sources not placed yet for which the learning was made again from before late lines (once each). */
+        private final Set<Integer> relearnedFor = new HashSet<>();
     }
 
     /** Where a stream's rows stop being final. */
@@ -502,15 +504,45 @@ public final class Correlation {
         emitters = kept.emitters;
         long horizon = window.horizonMs();
         long lag = squidLag(settings);
+        long relearnFrom = horizon - KeptLearning.RELEARN_MS;
+        if (kept.learning != null && !window.lateRanges().isEmpty()) {
+            // Lines that come after their time was final are not learned from; but when a Squid's
+            // clock is not known yet, its late lines are all there is to learn it from (its shipper
+            // down for an hour: every Squid line late, its tunnels split into sidecar and Squid
+            // rows). The learning is made again from before the late lines, once for each such Squid.
+            long lateFrom = window.lateRanges().stream().mapToLong(r -> r[0]).min().orElseThrow();
+            Set<Integer> unplaced = unplacedSquids();
+            if (lateFrom < kept.learning.envoyFedBefore() && !kept.relearnedFor.containsAll(unplaced)) {
+                kept.relearnedFor.addAll(unplaced);
+                kept.learning = null;
+                relearnFrom = Math.min(relearnFrom, lateFrom - KeptLearning.RELEARN_MS);
+            }
+        }
         if (kept.learning == null) {
             kept.learning = new Learning(settings);
-            feed(kept.learning, horizon - KeptLearning.RELEARN_MS, horizon, lag);
+            feed(kept.learning, relearnFrom, horizon, lag);
         } else if (horizon > kept.learning.envoyFedBefore()) {
             feed(kept.learning, kept.learning.envoyFedBefore(), horizon, lag);
         }
         Learning pass = kept.learning.copy();
         feed(pass, kept.learning.envoyFedBefore(), Long.MAX_VALUE, lag);
         return pass;
+    }
+
+    /**
+     * The sources of Squid lines whose clock offset no pass has learned yet (by their lines: a
+     * source's role is set by the pass that first sees it, after this is asked).
+     */
+    private Set<Integer> unplacedSquids() throws SQLException {
+        Set<Integer> out = new HashSet<>();
+        try (Statement st = connection.createStatement();
+             ResultSet rs = st.executeQuery("SELECT DISTINCT source_id FROM squid_log WHERE source_id IN "
+                     + "(SELECT source_id FROM sources WHERE clock_offset_ms IS NULL)")) {
+            while (rs.next()) {
+                out.add(rs.getInt(1));
+            }
+        }
+        return out;
     }
 
     /**
