@@ -497,7 +497,8 @@ public final class Correlation {
     /**
      * A stream pass's learning: the kept learning is fed the lines that ended before the horizon
      * since the last pass (a process's first pass: those of the {@link KeptLearning#RELEARN_MS}
-     * before it), then a copy of it the newer lines; the pass learns from the copy.
+     * before it), then a copy of it the newer lines; the pass learns from the copy. Late lines of a
+     * Squid not placed yet make the kept learning again from before them (see below).
      */
     private Learning passLearning(JoinSettings settings) throws SQLException {
         KeptLearning kept = window.learning();
