@@ -260,8 +260,8 @@ class StreamKafkaTest {
      * The Squid shipper was down: the stream read every Envoy line and made its rows final without
      * a Squid line, and stopped; started again, it learns before the Squid lines come (they come one
      * record a poll), and they all come late, from Squids whose clocks no pass has learned: the
-     * rows are trace's rows. (At this size the build before the relearning of late Squids passed
-     * too; on 300 k tunnels it split 27,599 of trace's rows, see README "Known limits".)
+     * rows are trace's rows. (At this size the builds before the relearning on many late Squid
+     * lines passed too; on 100 k tunnels they split 91,569 of trace's rows, see README "Known limits".)
      */
     @Test
     void squidLinesThatAllComeAfterTheirRowsWereFinalStillJoin() throws Exception {

@@ -112,8 +112,8 @@ public final class Correlation {
 
         private Learning learning;
         private final Map<Long, Integer> emitters = new HashMap<>();
-        /** The Squid sources not placed yet for which the learning was made again from before late lines (once each). */
-        private final Set<Integer> relearnedFor = new HashSet<>();
+        /** Squid lines (by rowid) the passes have seen: those from here on are new to the next pass. */
+        private long squidRowsSeen;
     }
 
     /** Where a stream's rows stop being final. */
@@ -131,6 +131,9 @@ public final class Correlation {
      * decided from the late line's slice on is made again).
      */
     private long resumeAt = Long.MIN_VALUE;
+
+    /** Of a stream pass: where its learning is made again from (many late Squid lines), or Long.MIN_VALUE. */
+    private long relearnFromMs = Long.MIN_VALUE;
 
     private long from() {
         return window.from(resumeAt);
@@ -497,8 +500,8 @@ public final class Correlation {
     /**
      * A stream pass's learning: the kept learning is fed the lines that ended before the horizon
      * since the last pass (a process's first pass: those of the {@link KeptLearning#RELEARN_MS}
-     * before it), then a copy of it the newer lines; the pass learns from the copy. Late lines of a
-     * Squid not placed yet make the kept learning again from before them (see below).
+     * before it), then a copy of it the newer lines; the pass learns from the copy. Many late Squid
+     * lines make the kept learning again from before them (see {@link #unsettleLate}).
      */
     private Learning passLearning(JoinSettings settings) throws SQLException {
         KeptLearning kept = window.learning();
@@ -506,18 +509,9 @@ public final class Correlation {
         long horizon = window.horizonMs();
         long lag = squidLag(settings);
         long relearnFrom = horizon - KeptLearning.RELEARN_MS;
-        if (kept.learning != null && !window.lateRanges().isEmpty()) {
-            // Lines that come after their time was final are not learned from; but when a Squid's
-            // clock is not known yet, its late lines are all there is to learn it from (its shipper
-            // down for an hour: every Squid line late, its tunnels split into sidecar and Squid
-            // rows). The learning is made again from before the late lines, once for each such Squid.
-            long lateFrom = window.lateRanges().stream().mapToLong(r -> r[0]).min().orElseThrow();
-            Set<Integer> unplaced = unplacedSquids();
-            if (lateFrom < kept.learning.envoyFedBefore() && !kept.relearnedFor.containsAll(unplaced)) {
-                kept.relearnedFor.addAll(unplaced);
-                kept.learning = null;
-                relearnFrom = Math.min(relearnFrom, lateFrom - KeptLearning.RELEARN_MS);
-            }
+        if (relearnFromMs != Long.MIN_VALUE) {
+            kept.learning = null;
+            relearnFrom = Math.min(relearnFrom, relearnFromMs);
         }
         if (kept.learning == null) {
             kept.learning = new Learning(settings);
@@ -530,20 +524,28 @@ public final class Correlation {
         return pass;
     }
 
+    /** Late Squid lines, at least, that make a stream's learning begin again (see {@link #passLearning}). */
+    static final int RELEARN_LATE_LINES = 1_000;
+
     /**
-     * The sources of Squid lines whose clock offset no pass has learned yet (by their lines: a
-     * source's role is set by the pass that first sees it, after this is asked).
+     * Of the Squid lines stored since the last pass, how many ended (their own clock) before the
+     * kept learning's Squid bound, and the earliest end among them; moves the lines seen on.
      */
-    private Set<Integer> unplacedSquids() throws SQLException {
-        Set<Integer> out = new HashSet<>();
+    private long[] lateSquidLines(KeptLearning kept) throws SQLException {
+        long bound = kept.learning == null ? Long.MIN_VALUE : kept.learning.squidFedBefore();
+        long[] late = {0, Long.MAX_VALUE};
         try (Statement st = connection.createStatement();
-             ResultSet rs = st.executeQuery("SELECT DISTINCT source_id FROM squid_log WHERE source_id IN "
-                     + "(SELECT source_id FROM sources WHERE clock_offset_ms IS NULL)")) {
-            while (rs.next()) {
-                out.add(rs.getInt(1));
+             ResultSet rs = st.executeQuery("SELECT count(*) FILTER (WHERE epoch_ms(end_time) < " + bound + "), "
+                     + "min(epoch_ms(end_time)) FILTER (WHERE epoch_ms(end_time) < " + bound + "), max(rowid) "
+                     + "FROM squid_log WHERE rowid >= " + kept.squidRowsSeen)) {
+            rs.next();
+            late[0] = rs.getLong(1);
+            late[1] = rs.getObject(2) == null ? Long.MAX_VALUE : rs.getLong(2);
+            if (rs.getObject(3) != null) {
+                kept.squidRowsSeen = rs.getLong(3) + 1;
             }
         }
-        return out;
+        return late;
     }
 
     /**
@@ -813,11 +815,20 @@ public final class Correlation {
      */
     private void unsettleLate() throws SQLException {
         resumeAt = window.resumeSliceMs();
-        if (!window.lateRanges().isEmpty()) {
+        // Squid lines that came after the learning's Squid bound had passed their time are never
+        // learned from: a few late lines do no harm, but a Squid shipper that was down sends all its
+        // lines so (on a 100 k-tunnel mesh: a Squid's clock learned from the first 20 k of them, 101 s
+        // off, and most tunnels split). Many of them: the learning is made again from before them,
+        // and the rows from there on are made again with it.
+        long[] lateSquid = lateSquidLines(window.learning());
+        relearnFromMs = window.learning().learning != null && lateSquid[0] >= RELEARN_LATE_LINES
+                ? lateSquid[1] - KeptLearning.RELEARN_MS : Long.MIN_VALUE;
+        if (!window.lateRanges().isEmpty() || relearnFromMs != Long.MIN_VALUE) {
             // the first slice that could have held the late line: rows decided from there on are
             // made again, and the pass resumes there (rows without a recorded slice, from an earlier
             // version, are made again when near the line)
-            long earliest = window.lateRanges().stream().mapToLong(r -> r[0]).min().orElseThrow();
+            long earliest = Math.min(relearnFromMs == Long.MIN_VALUE ? Long.MAX_VALUE : relearnFromMs,
+                    window.lateRanges().stream().mapToLong(r -> r[0]).min().orElse(Long.MAX_VALUE));
             long slice = Math.floorDiv(earliest - Engine.contextMs() - Engine.sliceMs(), Engine.sliceMs()) * Engine.sliceMs();
             exec("UPDATE " + tunnelsTable() + " SET final = false WHERE final AND (tunnel_id IN (SELECT tunnel_id FROM "
                     + fileSchema() + ".tunnel_slices WHERE slice_ms > " + slice + ")" + lateRanges("end_time", SLACK_MS) + ")");
