@@ -114,6 +114,9 @@ public final class Correlation {
         private final Map<Long, Integer> emitters = new HashMap<>();
         /** Squid lines (by rowid) the passes have seen: those from here on are new to the next pass. */
         private long squidRowsSeen;
+        /** Squid lines stored after the learning's Squid bound had passed them, since it was last made, and the earliest end. */
+        private long lateSquidLines;
+        private long lateSquidFrom = Long.MAX_VALUE;
     }
 
     /** Where a stream's rows stop being final. */
@@ -524,7 +527,7 @@ public final class Correlation {
         return pass;
     }
 
-    /** Late Squid lines, at least, that make a stream's learning begin again (see {@link #passLearning}). */
+    /** Late Squid lines (since the learning was last made), at least, that make a stream's learning begin again. */
     static final int RELEARN_LATE_LINES = 1_000;
 
     /**
@@ -820,9 +823,18 @@ public final class Correlation {
         // lines so (on a 100 k-tunnel mesh: a Squid's clock learned from the first 20 k of them, 101 s
         // off, and most tunnels split). Many of them: the learning is made again from before them,
         // and the rows from there on are made again with it.
-        long[] lateSquid = lateSquidLines(window.learning());
-        relearnFromMs = window.learning().learning != null && lateSquid[0] >= RELEARN_LATE_LINES
-                ? lateSquid[1] - KeptLearning.RELEARN_MS : Long.MIN_VALUE;
+        KeptLearning kept = window.learning();
+        long[] lateSquid = lateSquidLines(kept);
+        relearnFromMs = Long.MIN_VALUE;
+        if (kept.learning != null) {
+            kept.lateSquidLines += lateSquid[0];
+            kept.lateSquidFrom = Math.min(kept.lateSquidFrom, lateSquid[1]);
+            if (kept.lateSquidLines >= RELEARN_LATE_LINES) {
+                relearnFromMs = kept.lateSquidFrom - KeptLearning.RELEARN_MS;
+                kept.lateSquidLines = 0;
+                kept.lateSquidFrom = Long.MAX_VALUE;
+            }
+        }
         if (!window.lateRanges().isEmpty() || relearnFromMs != Long.MIN_VALUE) {
             // the first slice that could have held the late line: rows decided from there on are
             // made again, and the pass resumes there (rows without a recorded slice, from an earlier
