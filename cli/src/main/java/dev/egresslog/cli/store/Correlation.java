@@ -827,6 +827,12 @@ public final class Correlation {
         long[] lateSquid = lateSquidLines(kept);
         relearnFromMs = Long.MIN_VALUE;
         if (kept.learning != null) {
+            // what came late long ago (sporadic late lines over a day, say) does not add up to a
+            // relearning that would make a day of rows again
+            if (kept.lateSquidFrom != Long.MAX_VALUE && kept.lateSquidFrom < window.horizonMs() - 2 * KeptLearning.RELEARN_MS) {
+                kept.lateSquidLines = 0;
+                kept.lateSquidFrom = Long.MAX_VALUE;
+            }
             kept.lateSquidLines += lateSquid[0];
             kept.lateSquidFrom = Math.min(kept.lateSquidFrom, lateSquid[1]);
             if (kept.lateSquidLines >= RELEARN_LATE_LINES) {
