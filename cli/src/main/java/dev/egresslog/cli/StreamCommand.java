@@ -207,7 +207,9 @@ final class StreamCommand implements Callable<Integer> {
             }
         });
         long start = System.nanoTime();
-        long[] spent = new long[3]; // polls, commits, passes: ns
+        long pollNanos = 0;
+        long commitNanos = 0;
+        long passNanos = 0;
         int commits = 0;
         int passCount = 0;
         long pauses = 0;
@@ -229,7 +231,7 @@ final class StreamCommand implements Callable<Integer> {
                 throw listenerError;
             }
             long now = System.nanoTime();
-            spent[0] += now - polled;
+            pollNanos += now - polled;
             if (!records.isEmpty()) {
                 ingest.add(records);
                 lastRecordAt = now;
@@ -243,7 +245,7 @@ final class StreamCommand implements Callable<Integer> {
                     || ingest.pendingNanos() >= BACKLOG_COMMIT_NANOS)) {
                 long t = System.nanoTime();
                 c.commitAsync(ingest.commit(), null);
-                spent[1] += System.nanoTime() - t;
+                commitNanos += System.nanoTime() - t;
                 commits++;
                 lastCommit = LocalTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
                 passes.pending = true;
@@ -251,7 +253,7 @@ final class StreamCommand implements Callable<Integer> {
             if (ingest.pending() == 0 && passes.due()) {
                 long t = System.nanoTime();
                 passes.run();
-                spent[2] += System.nanoTime() - t;
+                passNanos += System.nanoTime() - t;
                 passCount++;
             }
             if (now - lastReport >= 5_000_000_000L) {
@@ -273,8 +275,8 @@ final class StreamCommand implements Callable<Integer> {
             passes.pending = true;
         }
         readingTime = String.format("reading %.1f s (polls %.1f s, %s, %d commits %.1f s, %d passes %.1f s; "
-                        + "partitions ahead paused %,d times)", (System.nanoTime() - start) / 1e9, spent[0] / 1e9, ingest.timing(),
-                commits, spent[1] / 1e9, passCount, spent[2] / 1e9, pauses);
+                        + "partitions ahead paused %,d times)", (System.nanoTime() - start) / 1e9, pollNanos / 1e9, ingest.timing(),
+                commits, commitNanos / 1e9, passCount, passNanos / 1e9, pauses);
         try {
             c.commitSync(Duration.ofSeconds(5)); // the positions: every record read is stored now
         } catch (KafkaException e) {

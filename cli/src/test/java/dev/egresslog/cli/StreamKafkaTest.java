@@ -117,6 +117,25 @@ class StreamKafkaTest {
         return where;
     }
 
+    /** A simulated mesh's logs and its lines as shippers send them. */
+    record Shipped(Path logs, List<ShippedLine> lines) {
+    }
+
+    /**
+     * Simulates a mesh into tmp/NAME, creates topics PREFIX + "envoy" / "squid" with the partitions
+     * given, and reads the lines as shippers send them: each file in order, files interleaved, up
+     * to 3 s apart (seeded).
+     */
+    static Shipped simulateAndShip(String name, SimulationConfig config, String prefix, int envoyPartitions, int squidPartitions,
+                                   long seed) throws Exception {
+        Path sim = tmp.resolve(name);
+        MeshSimulator.run(config, sim);
+        broker.createTopic(prefix + "envoy", envoyPartitions);
+        broker.createTopic(prefix + "squid", squidPartitions);
+        Path logs = sim.resolve("logs");
+        return new Shipped(logs, ShippedLine.read(logs, 3_000, seed));
+    }
+
     /** Each tunnel row as "status sidecar gateway squid", lines named "file:line" through {@code name}. */
     static Set<String> tunnels(Path db, java.util.function.BiFunction<String, Long, String> name) throws Exception {
         Set<String> out = new TreeSet<>();
@@ -226,12 +245,9 @@ class StreamKafkaTest {
      */
     @Test
     void aBacklogReadWithPartitionsKeptTogetherGivesTheTunnelsTraceGives() throws Exception {
-        Path sim = tmp.resolve("backlog-sim");
-        MeshSimulator.run(new SimulationConfig(5_000, 25, 20, 4, 90, 10, 0.005, 13), sim);
-        Path logs = sim.resolve("logs");
-        broker.createTopic("backlog-envoy", 3);
-        broker.createTopic("backlog-squid", 2);
-        List<ShippedLine> lines = ShippedLine.read(logs, 3_000, 7);
+        Shipped shipped = simulateAndShip("backlog-sim", new SimulationConfig(5_000, 25, 20, 4, 90, 10, 0.005, 13), "backlog-", 3, 2, 7);
+        Path logs = shipped.logs();
+        List<ShippedLine> lines = shipped.lines();
         Map<String, String> where = new HashMap<>();
         try (KafkaProducer<byte[], byte[]> producer = producer()) {
             produce(producer, lines, "backlog-", where);
@@ -266,12 +282,10 @@ class StreamKafkaTest {
      */
     @Test
     void squidLinesThatAllComeAfterTheirRowsWereFinalStillJoin() throws Exception {
-        Path sim = tmp.resolve("late-squid-sim");
-        MeshSimulator.run(new SimulationConfig(5_000, 1_700, 400, 8, 90, 3_600, 0.005, 7), sim);
-        Path logs = sim.resolve("logs");
-        broker.createTopic("late-squid-envoy", 3);
-        broker.createTopic("late-squid-squid", 2);
-        List<ShippedLine> lines = ShippedLine.read(logs, 3_000, 11);
+        Shipped shipped = simulateAndShip("late-squid-sim", new SimulationConfig(5_000, 1_700, 400, 8, 90, 3_600, 0.005, 7),
+                "late-squid-", 3, 2, 11);
+        Path logs = shipped.logs();
+        List<ShippedLine> lines = shipped.lines();
         Path db = tmp.resolve("late-squid.duckdb");
         String[] args = {"stream", "--bootstrap-server", broker.bootstrap(), "--topic", "late-squid-envoy", "--topic",
                 "late-squid-squid", "--from-beginning", "--db", db.toString(), "--lateness", "3", "--idle", "2", "--exit-when-idle", "3"};
@@ -308,13 +322,9 @@ class StreamKafkaTest {
     }
 
     private void streamAndTrace(SimulationConfig config, String topics, boolean twinsByText) throws Exception {
-        Path sim = tmp.resolve(topics + "sim");
-        MeshSimulator.run(config, sim);
-        Path logs = sim.resolve("logs");
-        broker.createTopic(topics + "envoy", 3);
-        broker.createTopic(topics + "squid", 2);
-        // shippers send each file in order, files interleaved, up to 3 s apart
-        List<ShippedLine> lines = ShippedLine.read(logs, 3_000, 5);
+        Shipped shipped = simulateAndShip(topics + "sim", config, topics, 3, 2, 5);
+        Path logs = shipped.logs();
+        List<ShippedLine> lines = shipped.lines();
 
         Path streamDb = tmp.resolve(topics + "stream.duckdb");
         var stream = runInBackground("stream", "--bootstrap-server", broker.bootstrap(), "--topic", topics + "envoy", "--topic", topics + "squid",
@@ -365,12 +375,9 @@ class StreamKafkaTest {
 
     @Test
     void nothingIsLostOrDoubledWhenTheStreamIsKilledAndTheBrokerRestarts() throws Exception {
-        Path sim = tmp.resolve("sim-kill");
-        MeshSimulator.run(new SimulationConfig(1_000, 25, 16, 4, 60, 10, 0.005, 21), sim);
-        Path logs = sim.resolve("logs");
-        broker.createTopic("k-envoy", 3);
-        broker.createTopic("k-squid", 2);
-        List<ShippedLine> lines = ShippedLine.read(logs, 3_000, 9);
+        Shipped shipped = simulateAndShip("sim-kill", new SimulationConfig(1_000, 25, 16, 4, 60, 10, 0.005, 21), "k-", 3, 2, 9);
+        Path logs = shipped.logs();
+        List<ShippedLine> lines = shipped.lines();
         Path db = tmp.resolve("killed.duckdb");
         Path log = tmp.resolve("stream-kill.log");
         String[] args = {"--bootstrap-server", broker.bootstrap(), "--topic", "k-envoy", "--topic", "k-squid", "--group", "kill-test",
@@ -416,12 +423,9 @@ class StreamKafkaTest {
      */
     @Test
     void twoInstancesInOneGroupShareThePartitionsWithoutLossDoublesOrWrongJoins() throws Exception {
-        Path sim = tmp.resolve("sim-group");
-        MeshSimulator.run(new SimulationConfig(800, 20, 16, 4, 60, 10, 0.005, 31), sim);
-        Path logs = sim.resolve("logs");
-        broker.createTopic("g-envoy", 4);
-        broker.createTopic("g-squid", 4);
-        List<ShippedLine> lines = ShippedLine.read(logs, 3_000, 13);
+        Shipped shipped = simulateAndShip("sim-group", new SimulationConfig(800, 20, 16, 4, 60, 10, 0.005, 31), "g-", 4, 4, 13);
+        Path logs = shipped.logs();
+        List<ShippedLine> lines = shipped.lines();
         Path dbA = tmp.resolve("group-a.duckdb");
         Path dbB = tmp.resolve("group-b.duckdb");
         Path logA = tmp.resolve("group-a.log");

@@ -814,7 +814,8 @@ public final class Correlation {
 
     /**
      * Sets the slice this pass resumes at; rows decided from a late line's slice on are made again
-     * with it: they stop being final, and the pass resumes there.
+     * with it: they stop being final, and the pass resumes there. Decides too whether the pass
+     * makes its learning again ({@link #relearnFromMs}): the rows from there on are made again.
      */
     private void unsettleLate() throws SQLException {
         resumeAt = window.resumeSliceMs();

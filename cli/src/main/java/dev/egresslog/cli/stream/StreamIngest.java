@@ -101,7 +101,7 @@ public final class StreamIngest {
         return recordsStored;
     }
 
-    /** Time spent parsing and appending records so far, in seconds: "parsing X s, appending Y s". */
+    /** Time spent parsing and storing records so far: "parsing X s, storing Y s". */
     public String timing() {
         return String.format("parsing %.1f s, storing %.1f s", parseNanos / 1e9, storeNanos / 1e9);
     }
@@ -152,7 +152,7 @@ public final class StreamIngest {
                     late.add(new long[] {end - spread, end + spread});
                 }
             }
-            alignment.delivered(tp, latestEnd >= 0 ? latestEnd : Long.MIN_VALUE, now);
+            alignment.delivered(tp, latestEnd, now); // Long.MIN_VALUE when no line had an end time
             nextOffsets.put(tp, partition.get(partition.size() - 1).offset() + 1);
             pending += partition.size();
         }

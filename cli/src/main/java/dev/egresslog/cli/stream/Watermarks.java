@@ -82,14 +82,17 @@ public final class Watermarks {
 
     /** Whether the line's end time is on the mesh clock: not so for a Squid whose offset is not learned yet. */
     boolean placed(int sourceId, ParsedLine parsed) {
-        return !(parsed instanceof SquidRecord) || clockOffsets.containsKey(sourceId)
-                || unplacedLines.getOrDefault(sourceId, 0) >= UNPLACEABLE_LINES;
+        return !(parsed instanceof SquidRecord) || squidPlaced(sourceId);
+    }
+
+    /** Whether a Squid's lines are on the mesh clock: its offset learned, or taken to serve no mesh client. */
+    private boolean squidPlaced(int sourceId) {
+        return clockOffsets.containsKey(sourceId) || unplacedLines.getOrDefault(sourceId, 0) >= UNPLACEABLE_LINES;
     }
 
     /** Whether the source's lines are on the mesh clock: not so for a Squid whose offset is not learned yet. */
     private boolean placedSource(int sourceId) {
-        return !squidLatest.containsKey(sourceId) || clockOffsets.containsKey(sourceId)
-                || unplacedLines.getOrDefault(sourceId, 0) >= UNPLACEABLE_LINES;
+        return !squidLatest.containsKey(sourceId) || squidPlaced(sourceId);
     }
 
     /**
