@@ -8,10 +8,15 @@ import java.util.function.Function;
  * Envoy). The `parse` command prints them and the database stores them under the same names.
  *
  * @param name  column name
- * @param type  "VARCHAR", "BIGINT", "INTEGER", "TIMESTAMP" (epoch ms), "BOOLEAN" or "VARCHAR[]"
+ * @param type  "VARCHAR", "BIGINT", "INTEGER", "TIMESTAMP" (epoch ms), "BOOLEAN", "VARCHAR[]" or "MAP"
  * @param value the value of a record, or null
  */
 public record RecordColumns<T>(String name, String type, Function<T, Object> value) {
+
+    /** Whether the values are lists or maps (VARCHAR[], MAP), not single values. */
+    public boolean structured() {
+        return type.equals("VARCHAR[]") || type.equals("MAP");
+    }
 
     public static final List<RecordColumns<Origin>> ORIGIN = List.of(
             col("source", "VARCHAR", Origin::source),

@@ -566,7 +566,10 @@ public final class Store implements AutoCloseable {
                 row[i++] = c.value().apply(origin);
             }
             for (RecordColumns<T> c : columns) {
-                row[i++] = storable(c.value().apply(record));
+                Object v = c.value().apply(record);
+                // only lists and maps are converted; asking every value (instanceof List, Map) cost
+                // ~20 % of the ingest threads' Java time on the 1 M-tunnel set (JFR)
+                row[i++] = v == null || !c.structured() ? v : storable(v);
             }
             if (i < row.length) {
                 row[i] = keepRaw ? raw : null;
