@@ -904,29 +904,51 @@ public final class Correlation {
     /** DuckDB's row group: an insert of fewer rows goes through the write-ahead log instead of straight to the file. */
     static final long ROW_GROUP_ROWS = 122_880;
 
-    /** Rows in a slice: a row group; tests make slices smaller to have many of few rows. */
-    static long sliceRows = ROW_GROUP_ROWS;
+    /** Rows in a slice: two row groups; tests make slices smaller to have many of few rows. */
+    static long sliceRows = 2 * ROW_GROUP_ROWS;
+
+    /** Rows inserted by one statement: a row group; tests make them fewer. */
+    static long insertRows = ROW_GROUP_ROWS;
 
     /**
-     * Where each slice of the final join starts, and the end: one row group of rows a slice, the
-     * last taking the rest (up to two row groups). Each slice scans the log tables once and holds
-     * its lines' columns, so the slice's size bounds the join's memory (10 M tunnels at the 448 MB
-     * default: peak RSS 982 MB with these slices, 981 MB with 150,000 rows; 300,000 rows at 512 MB
-     * took 1,146 MB).
-     *
-     * <p>Why row groups: a slice of one row group, read from one row group of {@code engine_rows},
-     * is inserted by one thread as one full row group. Slices of 150,000 rows left partial row
-     * groups that the checkpoint when the database is closed merged and wrote again, and a last
-     * slice below one row group went through the write-ahead log: on the 1 M-tunnel set closing the
-     * database took 0.9 s after them, 0.03 s after these.
+     * Where each slice of the final join starts, and the end: two row groups of rows a slice; a
+     * rest of half a slice or more is a slice of its own, a smaller one goes with the last slice
+     * (which then has up to three row groups). Each slice scans the log tables once and holds its
+     * lines' columns, so the slice's size bounds the join's memory. Building the rows of the 1 M-
+     * tunnel set took 6.1-6.2 s in slices of one row group, 5.3-5.5 s in slices of two (each scan
+     * of the log tables serves twice the rows). Memory: with the sidecar and gateway lines joined
+     * from separate tables, slices of two row groups built that set's rows with DuckDB's memory
+     * limited to 300 MB (slices of one row group joined to one table of both: 350 MB; three row
+     * groups a slice, one table: not within 448 MB).
      */
     static long[] sliceBounds(long total) {
-        int slices = (int) Math.max(1, total / sliceRows);
+        long full = total / sliceRows;
+        long rest = total % sliceRows;
+        int slices = (int) Math.max(1, rest >= sliceRows / 2 ? full + 1 : full);
         long[] bounds = new long[slices + 1];
         for (int i = 0; i < slices; i++) {
             bounds[i] = i * sliceRows;
         }
         bounds[slices] = Math.max(total, 1);
+        return bounds;
+    }
+
+    /**
+     * The rows of a slice from {@code from} to {@code to}, a row group an insert, the last taking
+     * the rest (up to two row groups). Why whole row groups: an insert read from one row group of
+     * {@code engine_rows} runs on one thread and writes one full row group. Slices of 150,000 rows
+     * left partial row groups that the checkpoint when the database is closed merged and wrote
+     * again, and a last slice below one row group went through the write-ahead log (closing the
+     * database after the 1 M-tunnel set 0.9 s; after whole row groups 0.03 s); an insert of two
+     * row groups on two threads left 285 free blocks (71 MB) in that set's 248 MB file.
+     */
+    static long[] insertBounds(long from, long to) {
+        int inserts = (int) Math.max(1, (to - from) / insertRows);
+        long[] bounds = new long[inserts + 1];
+        for (int i = 0; i < inserts; i++) {
+            bounds[i] = from + i * insertRows;
+        }
+        bounds[inserts] = Math.max(to, from + 1);
         return bounds;
     }
 
@@ -993,44 +1015,69 @@ public final class Correlation {
         boolean grouped = bounds.length - 1 > GROUPED_ABOVE * slicesPerGroup;
         for (int slice = 0; slice + 1 < bounds.length; slice++) {
             long from = bounds[slice];
+            long to = bounds[slice + 1];
             if (grouped && slice % slicesPerGroup == 0) {
                 // the lines of the next slices, copied from the log tables in one scan each
-                long to = bounds[Math.min(slice + slicesPerGroup, bounds.length - 1)];
-                String rows = "(SELECT * FROM engine_rows WHERE rowid >= " + from + " AND rowid < " + to + ")";
+                long groupEnd = bounds[Math.min(slice + slicesPerGroup, bounds.length - 1)];
+                String rows = "(SELECT * FROM engine_rows WHERE rowid >= " + from + " AND rowid < " + groupEnd + ")";
                 exec("CREATE OR REPLACE TABLE group_envoy AS " + ENVOY_COLUMNS.formatted("envoy_log", rows) + near);
                 exec("CREATE OR REPLACE TABLE group_squid AS " + SQUID_COLUMNS.formatted("squid_log", rows));
             }
-            exec("CREATE OR REPLACE TABLE slice_rows AS SELECT *, rowid AS seq FROM engine_rows WHERE rowid >= " + from + " AND rowid < "
-                    + bounds[slice + 1]);
-            exec("CREATE OR REPLACE TABLE slice_envoy AS " + ENVOY_COLUMNS.formatted(grouped ? "group_envoy" : "envoy_log", "slice_rows")
+            String rows = "(SELECT * FROM engine_rows WHERE rowid >= " + from + " AND rowid < " + to + ")";
+            exec("CREATE OR REPLACE TABLE slice_envoy AS " + ENVOY_HOP_COLUMNS.formatted(grouped ? "group_envoy" : "envoy_log", rows)
                     + (grouped ? "" : near));
-            exec("CREATE OR REPLACE TABLE slice_squid AS " + SQUID_COLUMNS.formatted(grouped ? "group_squid" : "squid_log", "slice_rows"));
-            exec((from == 0 ? "CREATE OR REPLACE TABLE " + table + " AS\n" : "INSERT INTO " + table + "\n")
-                    + ROW.formatted(finalRow, "slice_envoy", "slice_squid"));
+            exec("CREATE OR REPLACE TABLE slice_squid AS " + SQUID_COLUMNS.formatted(grouped ? "group_squid" : "squid_log", rows));
+            // an insert a row group: one read from one row group of engine_rows runs on one
+            // thread and writes one full row group (see insertBounds)
+            long[] inserts = insertBounds(from, to);
+            for (int i = 0; i + 1 < inserts.length; i++) {
+                exec("CREATE OR REPLACE TABLE slice_rows AS SELECT *, rowid AS seq FROM engine_rows WHERE rowid >= " + inserts[i]
+                        + " AND rowid < " + inserts[i + 1]);
+                exec((inserts[i] == 0 ? "CREATE OR REPLACE TABLE " + table + " AS\n" : "INSERT INTO " + table + "\n")
+                        + ROW.formatted(finalRow, "slice_envoy", "slice_squid"));
+            }
         }
     }
 
     /**
      * Slices whose lines are copied from the log tables together. A slice's lines are found by a
      * scan of the whole log table, so slices alone made building the rows grow with the square of
-     * the input (10 M tunnels: 81 slices, each scanning 19 M Envoy lines); a group's scan serves
-     * eight slices, which then scan the group's copy. Writing the copies costs too: measured,
+     * the input (10 M tunnels: 81 slices of one row group, each scanning 19 M Envoy lines); a
+     * group's scan serves four slices (eight row groups), which then scan the group's copy.
+     * Writing the copies costs too: measured with slices of one row group in groups of eight,
      * building the rows of 10 M tunnels took 76.4 s with groups and 83.4 s without, of 2 M
      * (16 slices) 14.0 s with and 12.8 s without; so runs of up to {@link #GROUPED_ABOVE} groups'
      * worth of slices (about 3.9 M rows) read the log tables directly. Tests make groups smaller.
      */
-    static int slicesPerGroup = 8;
+    static int slicesPerGroup = 4;
 
     /** Slices are copied in groups when there are more than this many groups' worth. */
     static final int GROUPED_ABOVE = 4;
 
+    /** The Envoy columns a row takes. */
+    private static final String ENVOY_SELECT = """
+            SELECT e.source_id, e.line, source, pod, namespace, downstream_remote_address, downstream_remote_ip, downstream_remote_port,
+                   upstream_host, downstream_local_address, bytes_received, bytes_sent, duration, response_flags""";
+
     /** The Envoy columns a row takes, of the lines in %1$s that the rows in %2$s name. */
-    private static final String ENVOY_COLUMNS = """
-            SELECT source_id, line, source, pod, namespace, downstream_remote_address, downstream_remote_ip, downstream_remote_port,
-                   upstream_host, downstream_local_address, bytes_received, bytes_sent, duration, response_flags
+    private static final String ENVOY_COLUMNS = ENVOY_SELECT + """
+
             FROM %1$s e
             SEMI JOIN (SELECT s_src AS src, s_line AS l FROM %2$s WHERE s_src IS NOT NULL
                        UNION ALL SELECT g_src, g_line FROM %2$s WHERE g_src IS NOT NULL) k
+                 ON e.source_id = k.src AND e.line = k.l
+            WHERE true""";
+
+    /**
+     * As {@link #ENVOY_COLUMNS}, each line with the hop it is in the rows ('s' sidecar, 'g'
+     * gateway; a line both is there twice), so that each of the row's two joins holds only its
+     * own lines (one table of both in each join held twice the memory).
+     */
+    private static final String ENVOY_HOP_COLUMNS = ENVOY_SELECT + """
+            , k.hop
+            FROM %1$s e
+            JOIN (SELECT DISTINCT src, l, hop FROM (SELECT s_src AS src, s_line AS l, 's' AS hop FROM %2$s WHERE s_src IS NOT NULL
+                       UNION ALL SELECT g_src, g_line, 'g' FROM %2$s WHERE g_src IS NOT NULL)) k
                  ON e.source_id = k.src AND e.line = k.l
             WHERE true""";
 
@@ -1161,8 +1208,8 @@ public final class Correlation {
               -- false while a stream may still change the row (a hop may yet arrive)
               %1$s AS final
             FROM slice_rows r
-            LEFT JOIN %2$s s ON s.source_id = r.s_src AND s.line = r.s_line
-            LEFT JOIN %2$s g ON g.source_id = r.g_src AND g.line = r.g_line
+            LEFT JOIN (SELECT * FROM %2$s WHERE hop = 's') s ON s.source_id = r.s_src AND s.line = r.s_line
+            LEFT JOIN (SELECT * FROM %2$s WHERE hop = 'g') g ON g.source_id = r.g_src AND g.line = r.g_line
             LEFT JOIN %3$s q ON q.source_id = r.q_src AND q.line = r.q_line
             LEFT JOIN proxy_names p ON p.k = r.proxy_address
             """.replace("%4$s", HID).replace("%5$s", sqlList(Arrays.stream(Status.values()).map(Status::label).toList()))

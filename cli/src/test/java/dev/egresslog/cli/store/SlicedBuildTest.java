@@ -28,13 +28,16 @@ class SlicedBuildTest {
         Path sliced = dir.resolve("sliced.duckdb");
         trace(whole);
         long savedRows = Correlation.sliceRows;
+        long savedInsert = Correlation.insertRows;
         int savedGroup = Correlation.slicesPerGroup;
         try {
             Correlation.sliceRows = 5;
+            Correlation.insertRows = 2;
             Correlation.slicesPerGroup = 2;
             trace(sliced);
         } finally {
             Correlation.sliceRows = savedRows;
+            Correlation.insertRows = savedInsert;
             Correlation.slicesPerGroup = savedGroup;
         }
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement()) {
