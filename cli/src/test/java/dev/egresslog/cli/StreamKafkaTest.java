@@ -183,6 +183,19 @@ class StreamKafkaTest {
         return out;
     }
 
+    /** The rows of {@code rows} that {@code others} does not have, duplicates counted. */
+    static List<String> notIn(List<String> rows, List<String> others) {
+        Map<String, Integer> left = new HashMap<>();
+        others.forEach(r -> left.merge(r, 1, Integer::sum));
+        List<String> out = new ArrayList<>();
+        for (String r : rows) {
+            if (left.merge(r, -1, Integer::sum) < 0) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
     /** Lines stored: parsed or rejected. */
     static long storedLines(Path db) throws Exception {
         return count(db, "SELECT (SELECT count(*) FROM envoy_log) + (SELECT count(*) FROM squid_log) + (SELECT count(*) FROM rejects)");
@@ -274,16 +287,17 @@ class StreamKafkaTest {
 
     /**
      * The Squid shipper was down: the stream read every Envoy line and made its rows final without
-     * a Squid line, and stopped; started again, it learns before most Squid lines come (they come 50
-     * records a poll), and they all come late, from Squids whose clocks no pass has learned: the
-     * rows are trace's rows, up to twins of a dense mesh. (Without the relearning on many late Squid
-     * lines, 23 of these 5,019 rows differed in one run, 0 with it: under the 1 % this allows; on
-     * 100 k tunnels 91,569 of trace's rows were split, see README "Known limits".)
+     * a Squid line, and stopped; started again, it learns before most Squid lines come (they come
+     * 200 records a poll), and they all come late, from Squids whose clocks no pass has learned:
+     * the rows are trace's rows but for a few of a dense mesh's twins (12 of 20,102 by the lines'
+     * text in three runs). Without the relearning on many late Squid lines 92 differ, which fails
+     * this test (a mesh of 5,000 tunnels did not tell them apart: 23 against 0); on 100 k tunnels
+     * 91,569 of trace's rows were split, see README "Known limits".
      */
     @Test
     void squidLinesThatAllComeAfterTheirRowsWereFinalStillJoin() throws Exception {
-        Shipped shipped = simulateAndShip("late-squid-sim", new SimulationConfig(5_000, 1_700, 400, 8, 90, 3_600, 0.005, 7),
-                "late-squid-", 3, 2, 11);
+        Shipped shipped = simulateAndShip("late-squid-sim", new SimulationConfig(20_000, 1_700, 400, 8, 90, 3_600, 0.005, 7, 300, 0, 0,
+                SimulationConfig.PROXY_JITTER_MS, false), "late-squid-", 3, 2, 11);
         Path logs = shipped.logs();
         List<ShippedLine> lines = shipped.lines();
         Path db = tmp.resolve("late-squid.duckdb");
@@ -301,7 +315,7 @@ class StreamKafkaTest {
             produce(producer, lines.stream().filter(ShippedLine::squid).toList(), "late-squid-", where);
         }
         List<String> oneAPoll = new ArrayList<>(List.of(args));
-        oneAPoll.addAll(List.of("--consumer-property", "max.poll.records=50"));
+        oneAPoll.addAll(List.of("--consumer-property", "max.poll.records=200"));
         var second = runInBackground(oneAPoll.toArray(String[]::new)).get(180, TimeUnit.SECONDS);
         assertEquals(0, second.exit(), second.err());
         assertTrue(second.err().contains("late range"), "the Squid lines came late: " + second.err());
@@ -316,9 +330,15 @@ class StreamKafkaTest {
         Set<String> fromStream = tunnels(db, kafkaNames(where));
         Set<String> onlyStream = new TreeSet<>(fromStream);
         onlyStream.removeAll(fromTrace);
-        System.out.printf("late Squid lines: %d of %d stream rows not trace's%n", onlyStream.size(), fromTrace.size());
-        assertTrue(onlyStream.size() <= 0.01 * fromTrace.size(), onlyStream.size() + " of " + fromTrace.size()
-                + " stream rows are not trace's: " + onlyStream.stream().limit(10).toList() + "\n" + second.err());
+        Map<String, String> text = lineTexts(logs);
+        List<String> notTraces = notIn(byText(fromStream, text), byText(fromTrace, text));
+        System.out.printf("late Squid lines: %d of %d stream rows not trace's, %d by the lines' text%n", onlyStream.size(),
+                fromTrace.size(), notTraces.size());
+        // measured on this mesh: 12 rows (three runs); without making the learning again from the
+        // late lines (RELEARN_LATE_LINES out of reach) 92, as the Squids' clocks came from the
+        // first polls' lines alone
+        assertTrue(notTraces.size() <= 0.002 * fromTrace.size(), notTraces.size() + " of " + fromTrace.size()
+                + " stream rows are not trace's (by the lines' text): " + notTraces.stream().limit(5).toList() + "\n" + second.err());
     }
 
     private void streamAndTrace(SimulationConfig config, String topics, boolean twinsByText) throws Exception {
