@@ -16,14 +16,29 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Trace's rows are the same however they are built: in one slice, or in many small slices whose
- * lines are copied from the log tables a group of slices at a time (how 10 M tunnels are built).
+ * Trace's rows are the same however they are built: in one slice, or in many small slices, each
+ * inserted in several statements, whose lines are read from the log tables (how 1 M tunnels are
+ * built) or copied from them a group of slices at a time (how 10 M tunnels are built).
  */
 class SlicedBuildTest {
     private static final Path SAMPLES = Path.of(System.getProperty("egresslog.root", "..")).resolve("sample-logs");
 
     @Test
     void manySlicesInGroupsMakeTheSameRowsAsOne(@TempDir Path dir) throws Exception {
+        // more slices of 5 rows than GROUPED_ABOVE groups of 2 hold, so that they are copied in groups
+        long rows = sameRowsAsOne(dir, 2);
+        assertTrue(rows / 5 > Correlation.GROUPED_ABOVE * 2 * 2, "enough rows for many groups of slices: " + rows);
+    }
+
+    @Test
+    void manySlicesReadFromTheLogTablesMakeTheSameRowsAsOne(@TempDir Path dir) throws Exception {
+        // fewer slices than GROUPED_ABOVE groups of 1,000 hold: each slice reads the log tables
+        long rows = sameRowsAsOne(dir, 1_000);
+        assertTrue(rows / 5 <= Correlation.GROUPED_ABOVE * 1_000, "few enough rows for slices alone: " + rows);
+    }
+
+    /** Traces the sample logs in one slice and in slices of 5 rows, inserted 2 at a time, in groups of {@code group}. */
+    private static long sameRowsAsOne(Path dir, int group) throws Exception {
         Path whole = dir.resolve("whole.duckdb");
         Path sliced = dir.resolve("sliced.duckdb");
         trace(whole);
@@ -33,7 +48,7 @@ class SlicedBuildTest {
         try {
             Correlation.sliceRows = 5;
             Correlation.insertRows = 2;
-            Correlation.slicesPerGroup = 2;
+            Correlation.slicesPerGroup = group;
             trace(sliced);
         } finally {
             Correlation.sliceRows = savedRows;
@@ -44,11 +59,11 @@ class SlicedBuildTest {
             s.execute("ATTACH '" + whole + "' AS a (READ_ONLY)");
             s.execute("ATTACH '" + sliced + "' AS b (READ_ONLY)");
             long rows = count(s, "SELECT count(*) FROM a.tunnels");
-            // more slices of 5 rows than GROUPED_ABOVE groups of 2 hold, so that they are copied in groups
-            assertTrue(rows / 5 > Correlation.GROUPED_ABOVE * 2 * 2, "enough rows for many groups of slices: " + rows);
+            assertTrue(rows > 100, "rows: " + rows);
             assertEquals(rows, count(s, "SELECT count(*) FROM b.tunnels"));
             assertEquals(0, count(s, "SELECT count(*) FROM (SELECT * FROM a.tunnels EXCEPT ALL SELECT * FROM b.tunnels)"));
             assertEquals(0, count(s, "SELECT count(*) FROM (SELECT * FROM b.tunnels EXCEPT ALL SELECT * FROM a.tunnels)"));
+            return rows;
         }
     }
 
