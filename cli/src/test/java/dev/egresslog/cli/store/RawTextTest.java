@@ -1,0 +1,78 @@
+package dev.egresslog.cli.store;
+
+import dev.egresslog.parser.InputParser;
+import dev.egresslog.parser.LineReader;
+import dev.egresslog.parser.LogParser;
+import dev.egresslog.parser.Reject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Each line's text, kept (stream, trace --keep-raw), is stored as read, compressed with zstd once written to the file. */
+class RawTextTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void theTextOfEveryLineIsStoredAsReadAndCompressedWithZstd() throws Exception {
+        List<Path> inputs = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(Path.of(System.getProperty("egresslog.root", "..")).resolve("sample-logs"))) {
+            files.filter(Files::isRegularFile).filter(f -> !f.toString().endsWith(".json")).sorted().forEach(inputs::add);
+        }
+        Map<String, String> expected = new HashMap<>();
+        Path db = tmp.resolve("t.duckdb");
+        try (Store store = Store.open(db, null)) {
+            int fingerprint = 0;
+            try (Store.LogAppender appender = store.appender(true)) {
+                for (Path input : inputs) {
+                    int id = store.addSource(input.toString(), null, "fp" + (++fingerprint), "h", 0, null);
+                    try (LineReader reader = LineReader.open(input)) {
+                        InputParser.parseWithText(reader, input.toString(), new LogParser(), (raw, parsed) -> {
+                            try {
+                                appender.append(id, raw, parsed);
+                            } catch (java.sql.SQLException e) {
+                                throw new IllegalStateException(e);
+                            }
+                            if (!(parsed instanceof Reject)) {
+                                expected.put(id + ":" + parsed.origin().line(), raw);
+                            }
+                        });
+                    }
+                }
+            }
+            try (Statement s = store.connection().createStatement()) {
+                s.execute("CHECKPOINT");
+            }
+        }
+        assertTrue(expected.size() > 500, "lines: " + expected.size());
+        try (Store store = Store.open(db, null); Statement s = store.connection().createStatement()) {
+            Map<String, String> stored = new HashMap<>();
+            try (ResultSet rs = s.executeQuery("SELECT source_id || ':' || line, raw FROM envoy_log UNION ALL "
+                    + "SELECT source_id || ':' || line, raw FROM squid_log")) {
+                while (rs.next()) {
+                    stored.put(rs.getString(1), rs.getString(2));
+                }
+            }
+            assertEquals(expected, stored);
+            for (String table : List.of("envoy_log", "squid_log")) {
+                try (ResultSet rs = s.executeQuery("SELECT list(DISTINCT compression) FROM pragma_storage_info('" + table
+                        + "') WHERE column_name = 'raw' AND segment_type = 'VARCHAR'")) {
+                    rs.next();
+                    assertEquals("[ZSTD]", rs.getString(1), table + ".raw");
+                }
+            }
+        }
+    }
+}
