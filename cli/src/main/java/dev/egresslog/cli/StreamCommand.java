@@ -143,7 +143,7 @@ final class StreamCommand implements Callable<Integer> {
                 partitions.stream().map(String::valueOf).reduce((a, b) -> a + "+" + b).orElse("0"), group, database.db);
         err.flush();
         try (QueryServer server = QueryServer.listen(database.db, err);
-             Store store = Store.open(database.db, correlation.memoryLimit, err)) {
+             Store store = Store.open(database.db, correlation.memoryLimit, err, true)) {
             store.denyExternalAccess();
             if (server != null) {
                 server.ready(store);

@@ -107,7 +107,7 @@ final class TraceCommand implements Callable<Integer> {
         var parserOptions = formats.compiled();
         long t0 = System.nanoTime();
         boolean compact = false;
-        try (Store store = Store.open(database.db, correlation.memoryLimit, err)) {
+        try (Store store = Store.open(database.db, correlation.memoryLimit, err, keepRaw)) {
             checkSquidProxyFiles(store);
             for (Inputs.Skipped s : skipped) {
                 err.printf("egresslog trace: skipped %s: %s%n", s.name(), s.reason());

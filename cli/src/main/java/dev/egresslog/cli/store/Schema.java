@@ -52,26 +52,29 @@ public final class Schema {
 
     private static final Set<String> REQUIRED = Set.of("source_id", "source", "line");
 
-    private static String createTable(String name, List<StagedTable.Column> columns) {
+    private static String createTable(String name, List<StagedTable.Column> columns, boolean textKept) {
         return "CREATE TABLE IF NOT EXISTS " + name + " (\n" + columns.stream()
                 .map(c -> "    \"" + c.name() + "\" " + c.type() + (REQUIRED.contains(c.name()) ? " NOT NULL" : "")
-                        + (c.name().equals("raw") ? " USING COMPRESSION " + RAW_COMPRESSION : ""))
+                        + (c.name().equals("raw") && textKept ? " USING COMPRESSION " + RAW_COMPRESSION : ""))
                 .collect(Collectors.joining(",\n")) + ")";
     }
 
     /**
-     * How the lines' text is compressed. Measured on the 1 M-tunnel set (2.93 M lines, 608 MB):
-     * `trace --keep-raw` 23.8 / 24.9 s and a 273 MB file with zstd, 24.9 / 25.9 s and 389 MB with
-     * DuckDB's own choice (dictionary and FSST); `stream` on the same lines as fast either way,
-     * 372–403 MB against 489–520 MB; a LIKE over every line's text 0.19–0.22 s against
-     * 0.17–0.23 s; the same text.
+     * How the lines' text is compressed when the command that makes the database keeps it.
+     * Measured on the 1 M-tunnel set (2.93 M lines, 608 MB): `trace --keep-raw` 23.8 / 24.9 s and
+     * a 273 MB file with zstd, 24.9 / 25.9 s and 389 MB with DuckDB's own choice (dictionary and
+     * FSST); `stream` on the same lines as fast either way, 372-403 MB against 489-520 MB; a LIKE
+     * over every line's text 0.19-0.22 s against 0.17-0.23 s. A column of NULLs (trace without
+     * --keep-raw) forced to zstd took a block per row group: 13 MB more of a 180 MB file, so
+     * it is left to DuckDB then. Forcing zstd on every text column made that file 564 MB.
      */
     private static final String RAW_COMPRESSION = "zstd";
 
     /** Columns added to {@code sources} after databases were first written: added where missing, NULL in old rows. */
     static final List<String> ADDED_SOURCE_COLUMNS = List.of("absolute_path VARCHAR", "last_line_open BOOLEAN", "error VARCHAR");
 
-    static List<String> ddl() {
+    /** The schema's statements; {@code textKept}: see {@link Store#open(java.nio.file.Path, String, java.io.PrintWriter, boolean)}. */
+    static List<String> ddl(boolean textKept) {
         return List.of(
                 """
                 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
@@ -96,9 +99,9 @@ public final class Schema {
                     absolute_path VARCHAR,
                     last_line_open BOOLEAN,
                     error VARCHAR)""",
-                createTable("envoy_log", ENVOY_LOG),
-                createTable("squid_log", SQUID_LOG),
-                createTable("rejects", REJECTS),
+                createTable("envoy_log", ENVOY_LOG, textKept),
+                createTable("squid_log", SQUID_LOG, textKept),
+                createTable("rejects", REJECTS, textKept),
                 // stream: the next offset of each partition, written in the transaction of its records
                 """
                 CREATE TABLE IF NOT EXISTS kafka_offsets (

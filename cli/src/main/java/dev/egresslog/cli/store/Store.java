@@ -78,6 +78,14 @@ public final class Store implements AutoCloseable {
      * (a query reading it, most often) is waited for, up to 30 s, saying so on {@code err}.
      */
     public static Store open(Path path, String memoryLimit, java.io.PrintWriter err) {
+        return open(path, memoryLimit, err, false);
+    }
+
+    /**
+     * As above; {@code textKept}: whether the command that may create the database keeps each
+     * line's text (stream, trace --keep-raw), which decides how that column is compressed.
+     */
+    public static Store open(Path path, String memoryLimit, java.io.PrintWriter err, boolean textKept) {
         try {
             Path parent = path.toAbsolutePath().getParent();
             if (parent != null && !Files.isDirectory(parent)) {
@@ -119,7 +127,7 @@ public final class Store implements AutoCloseable {
                     s.execute("SET checkpoint_threshold = '256MB'");
                 }
                 Store store = new Store(c, path);
-                store.createSchema();
+                store.createSchema(textKept);
                 return store;
             } catch (SQLException | RuntimeException e) {
                 c.close(); // or the database stays open in this process
@@ -198,9 +206,9 @@ public final class Store implements AutoCloseable {
         return path;
     }
 
-    private void createSchema() throws SQLException {
+    private void createSchema(boolean textKept) throws SQLException {
         try (Statement s = connection.createStatement()) {
-            for (String ddl : Schema.ddl()) {
+            for (String ddl : Schema.ddl(textKept)) {
                 s.execute(ddl);
             }
             try (ResultSet rs = s.executeQuery("SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database()"

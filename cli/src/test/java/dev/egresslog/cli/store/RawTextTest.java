@@ -33,7 +33,7 @@ class RawTextTest {
         }
         Map<String, String> expected = new HashMap<>();
         Path db = tmp.resolve("t.duckdb");
-        try (Store store = Store.open(db, null)) {
+        try (Store store = Store.open(db, null, null, true)) {
             int fingerprint = 0;
             try (Store.LogAppender appender = store.appender(true)) {
                 for (Path input : inputs) {
@@ -67,12 +67,44 @@ class RawTextTest {
             }
             assertEquals(expected, stored);
             for (String table : List.of("envoy_log", "squid_log")) {
-                try (ResultSet rs = s.executeQuery("SELECT list(DISTINCT compression) FROM pragma_storage_info('" + table
-                        + "') WHERE column_name = 'raw' AND segment_type = 'VARCHAR'")) {
-                    rs.next();
-                    assertEquals("[ZSTD]", rs.getString(1), table + ".raw");
+                assertEquals("[ZSTD]", rawCompression(s, table), table + ".raw");
+            }
+        }
+    }
+
+    @Test
+    void aDatabaseMadeWithoutTheTextLeavesItsEmptyColumnToDuckDb() throws Exception {
+        Path db = tmp.resolve("none.duckdb");
+        Path input = Path.of(System.getProperty("egresslog.root", "..")).resolve("sample-logs/seed");
+        try (Store store = Store.open(db, null, null, false); Store.LogAppender appender = store.appender(false)) {
+            int fingerprint = 0;
+            try (Stream<Path> files = Files.walk(input)) {
+                for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
+                    int id = store.addSource(file.toString(), null, "fp" + (++fingerprint), "h", 0, null);
+                    try (LineReader reader = LineReader.open(file)) {
+                        InputParser.parseWithText(reader, file.toString(), new LogParser(), (raw, parsed) -> {
+                            try {
+                                appender.append(id, raw, parsed);
+                            } catch (java.sql.SQLException e) {
+                                throw new IllegalStateException(e);
+                            }
+                        });
+                    }
                 }
             }
+        }
+        try (Store store = Store.open(db, null); Statement s = store.connection().createStatement()) {
+            s.execute("CHECKPOINT");
+            assertTrue(!rawCompression(s, "envoy_log").contains("ZSTD"), rawCompression(s, "envoy_log"));
+        }
+    }
+
+    /** The compressions of the stored segments of a log table's text column, as "[...]" . */
+    private static String rawCompression(Statement s, String table) throws Exception {
+        try (ResultSet rs = s.executeQuery("SELECT list(DISTINCT compression ORDER BY compression) FROM pragma_storage_info('" + table
+                + "') WHERE column_name = 'raw' AND segment_type = 'VARCHAR'")) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 }
