@@ -290,7 +290,7 @@ class StreamKafkaTest {
      * a Squid line, and stopped; started again, it learns before most Squid lines come (they come
      * 200 records a poll), and they all come late, from Squids whose clocks no pass has learned:
      * the rows are trace's rows but for a few of a dense mesh's twins (12 of 20,102 by the lines'
-     * text in three runs). Without the relearning on many late Squid lines 92 differ, which fails
+     * text in four runs). Without the relearning on many late Squid lines 92 differ, which fails
      * this test (a mesh of 5,000 tunnels did not tell them apart: 23 against 0); on 100 k tunnels
      * 91,569 of trace's rows were split, see README "Known limits".
      */
@@ -334,7 +334,7 @@ class StreamKafkaTest {
         List<String> notTraces = notIn(byText(fromStream, text), byText(fromTrace, text));
         System.out.printf("late Squid lines: %d of %d stream rows not trace's, %d by the lines' text%n", onlyStream.size(),
                 fromTrace.size(), notTraces.size());
-        // measured on this mesh: 12 rows (three runs); without making the learning again from the
+        // measured on this mesh: 12 rows (four runs); without making the learning again from the
         // late lines (RELEARN_LATE_LINES out of reach) 92, as the Squids' clocks came from the
         // first polls' lines alone
         assertTrue(notTraces.size() <= 0.002 * fromTrace.size(), notTraces.size() + " of " + fromTrace.size()
