@@ -289,8 +289,8 @@ class StreamKafkaTest {
      * The Squid shipper was down: the stream read every Envoy line and made its rows final without
      * a Squid line, and stopped; started again, it learns before most Squid lines come (they come
      * 200 records a poll), and they all come late, from Squids whose clocks no pass has learned:
-     * the rows are trace's rows but for a few of a dense mesh's twins (12 of 20,102 by the lines'
-     * text in four runs). Without the relearning on many late Squid lines 92 differ, which fails
+     * the rows are trace's rows but for a few (12 of 20,102 by the lines' text in four runs; on
+     * larger backlogs such rows were denials among identical connections). Without the relearning on many late Squid lines 92 differ, which fails
      * this test (a mesh of 5,000 tunnels did not tell them apart: 23 against 0); on 100 k tunnels
      * 91,569 of trace's rows were split, see README "Known limits".
      */
