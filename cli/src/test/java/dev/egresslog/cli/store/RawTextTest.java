@@ -1,8 +1,5 @@
 package dev.egresslog.cli.store;
 
-import dev.egresslog.parser.InputParser;
-import dev.egresslog.parser.LineReader;
-import dev.egresslog.parser.LogParser;
 import dev.egresslog.parser.Reject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,23 +31,12 @@ class RawTextTest {
         Map<String, String> expected = new HashMap<>();
         Path db = tmp.resolve("t.duckdb");
         try (Store store = Store.open(db, null, null, true)) {
-            int fingerprint = 0;
             try (Store.LogAppender appender = store.appender(true)) {
-                for (Path input : inputs) {
-                    int id = store.addSource(input.toString(), null, "fp" + (++fingerprint), "h", 0, null);
-                    try (LineReader reader = LineReader.open(input)) {
-                        InputParser.parseWithText(reader, input.toString(), new LogParser(), (raw, parsed) -> {
-                            try {
-                                appender.append(id, raw, parsed);
-                            } catch (java.sql.SQLException e) {
-                                throw new IllegalStateException(e);
-                            }
-                            if (!(parsed instanceof Reject)) {
-                                expected.put(id + ":" + parsed.origin().line(), raw);
-                            }
-                        });
+                AppendedFiles.append(store, appender, inputs, (id, raw, parsed) -> {
+                    if (!(parsed instanceof Reject)) {
+                        expected.put(id + ":" + parsed.origin().line(), raw);
                     }
-                }
+                });
             }
             try (Statement s = store.connection().createStatement()) {
                 s.execute("CHECKPOINT");
@@ -76,22 +62,9 @@ class RawTextTest {
     void aDatabaseMadeWithoutTheTextLeavesItsEmptyColumnToDuckDb() throws Exception {
         Path db = tmp.resolve("none.duckdb");
         Path input = Path.of(System.getProperty("egresslog.root", "..")).resolve("sample-logs/seed");
-        try (Store store = Store.open(db, null, null, false); Store.LogAppender appender = store.appender(false)) {
-            int fingerprint = 0;
-            try (Stream<Path> files = Files.walk(input)) {
-                for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
-                    int id = store.addSource(file.toString(), null, "fp" + (++fingerprint), "h", 0, null);
-                    try (LineReader reader = LineReader.open(file)) {
-                        InputParser.parseWithText(reader, file.toString(), new LogParser(), (raw, parsed) -> {
-                            try {
-                                appender.append(id, raw, parsed);
-                            } catch (java.sql.SQLException e) {
-                                throw new IllegalStateException(e);
-                            }
-                        });
-                    }
-                }
-            }
+        try (Store store = Store.open(db, null, null, false); Store.LogAppender appender = store.appender(false);
+             Stream<Path> files = Files.walk(input)) {
+            AppendedFiles.append(store, appender, files.filter(Files::isRegularFile).sorted().toList(), (id, raw, parsed) -> { });
         }
         try (Store store = Store.open(db, null); Statement s = store.connection().createStatement()) {
             s.execute("CHECKPOINT");

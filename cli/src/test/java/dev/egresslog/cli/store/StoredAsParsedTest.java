@@ -2,10 +2,6 @@ package dev.egresslog.cli.store;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.egresslog.parser.EnvoyRecord;
-import dev.egresslog.parser.InputParser;
-import dev.egresslog.parser.LineReader;
-import dev.egresslog.parser.LogParser;
-import dev.egresslog.parser.ParsedLine;
 import dev.egresslog.parser.RecordColumns;
 import dev.egresslog.parser.SquidRecord;
 import org.junit.jupiter.api.Test;
@@ -57,25 +53,14 @@ class StoredAsParsedTest {
         Map<String, List<Object>> expectedEnvoy = new HashMap<>();
         Map<String, List<Object>> expectedSquid = new HashMap<>();
         try (Store store = Store.open(tmp.resolve("t.duckdb"), null)) {
-            int fingerprint = 0;
             try (Store.LogAppender appender = store.appender(false)) {
-                for (Path input : inputs) {
-                    int id = store.addSource(input.toString(), null, "fp" + (++fingerprint), "h", 0, null);
-                    try (LineReader reader = LineReader.open(input)) {
-                        InputParser.parseWithText(reader, input.toString(), new LogParser(), (raw, parsed) -> {
-                            try {
-                                appender.append(id, raw, parsed);
-                            } catch (java.sql.SQLException e) {
-                                throw new IllegalStateException(e);
-                            }
-                            if (parsed instanceof EnvoyRecord r) {
-                                expectedEnvoy.put(id + ":" + parsed.origin().line(), values(RecordColumns.ENVOY, r));
-                            } else if (parsed instanceof SquidRecord r) {
-                                expectedSquid.put(id + ":" + parsed.origin().line(), values(RecordColumns.SQUID, r));
-                            }
-                        });
+                AppendedFiles.append(store, appender, inputs, (id, raw, parsed) -> {
+                    if (parsed instanceof EnvoyRecord r) {
+                        expectedEnvoy.put(id + ":" + parsed.origin().line(), values(RecordColumns.ENVOY, r));
+                    } else if (parsed instanceof SquidRecord r) {
+                        expectedSquid.put(id + ":" + parsed.origin().line(), values(RecordColumns.SQUID, r));
                     }
-                }
+                });
             }
             assertTrue(expectedEnvoy.size() > 3000 && expectedSquid.size() > 2000, "lines parsed: " + expectedEnvoy.size() + " Envoy, "
                     + expectedSquid.size() + " Squid");
