@@ -290,9 +290,10 @@ class StreamKafkaTest {
      * a Squid line, and stopped; started again, it learns before most Squid lines come (they come
      * 200 records a poll), and they all come late, from Squids whose clocks no pass has learned:
      * the rows are trace's rows but for a few (12 of 20,102 by the lines' text in four runs; on
-     * larger backlogs such rows were denials among identical connections). Without the relearning on many late Squid lines 92 differ, which fails
-     * this test (a mesh of 5,000 tunnels did not tell them apart: 23 against 0); on 100 k tunnels
-     * 91,569 of trace's rows were split, see README "Known limits".
+     * larger backlogs such rows were denials among identical connections). Without the relearning
+     * on many late Squid lines 92 differ, which fails this test (a mesh of 5,000 tunnels did not
+     * tell them apart: 23 against 0); on 100 k tunnels 91,569 of trace's rows were split, see
+     * README "Known limits".
      */
     @Test
     void squidLinesThatAllComeAfterTheirRowsWereFinalStillJoin() throws Exception {
@@ -314,9 +315,9 @@ class StreamKafkaTest {
         try (KafkaProducer<byte[], byte[]> producer = producer()) {
             produce(producer, lines.stream().filter(ShippedLine::squid).toList(), "late-squid-", where);
         }
-        List<String> oneAPoll = new ArrayList<>(List.of(args));
-        oneAPoll.addAll(List.of("--consumer-property", "max.poll.records=200"));
-        var second = runInBackground(oneAPoll.toArray(String[]::new)).get(180, TimeUnit.SECONDS);
+        List<String> smallPolls = new ArrayList<>(List.of(args));
+        smallPolls.addAll(List.of("--consumer-property", "max.poll.records=200"));
+        var second = runInBackground(smallPolls.toArray(String[]::new)).get(180, TimeUnit.SECONDS);
         assertEquals(0, second.exit(), second.err());
         assertTrue(second.err().contains("late range"), "the Squid lines came late: " + second.err());
         assertEquals(lines.size(), storedLines(db), second.err());
