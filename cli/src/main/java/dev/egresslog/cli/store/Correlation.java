@@ -530,25 +530,26 @@ public final class Correlation {
     /** Late Squid lines (since the learning was last made), at least, that make a stream's learning begin again. */
     static final int RELEARN_LATE_LINES = 1_000;
 
+    /** Squid lines that came late: how many, and the earliest end among them (Long.MAX_VALUE: none). */
+    private record LateSquid(long lines, long earliestMs) {
+    }
+
     /**
-     * Of the Squid lines stored since the last pass, how many ended (their own clock) before the
-     * kept learning's Squid bound, and the earliest end among them; moves the lines seen on.
+     * Of the Squid lines stored since the last pass, those that ended (their own clock) before the
+     * kept learning's Squid bound; moves the lines seen on.
      */
-    private long[] lateSquidLines(KeptLearning kept) throws SQLException {
+    private LateSquid lateSquidLines(KeptLearning kept) throws SQLException {
         long bound = kept.learning == null ? Long.MIN_VALUE : kept.learning.squidFedBefore();
-        long[] late = {0, Long.MAX_VALUE};
         try (Statement st = connection.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*) FILTER (WHERE epoch_ms(end_time) < " + bound + "), "
                      + "min(epoch_ms(end_time)) FILTER (WHERE epoch_ms(end_time) < " + bound + "), max(rowid) "
                      + "FROM squid_log WHERE rowid >= " + kept.squidRowsSeen)) {
             rs.next();
-            late[0] = rs.getLong(1);
-            late[1] = rs.getObject(2) == null ? Long.MAX_VALUE : rs.getLong(2);
             if (rs.getObject(3) != null) {
                 kept.squidRowsSeen = rs.getLong(3) + 1;
             }
+            return new LateSquid(rs.getLong(1), rs.getObject(2) == null ? Long.MAX_VALUE : rs.getLong(2));
         }
-        return late;
     }
 
     /**
@@ -825,7 +826,7 @@ public final class Correlation {
         // off, and most tunnels split). Many of them: the learning is made again from before them,
         // and the rows from there on are made again with it.
         KeptLearning kept = window.learning();
-        long[] lateSquid = lateSquidLines(kept);
+        LateSquid lateSquid = lateSquidLines(kept);
         relearnFromMs = Long.MIN_VALUE;
         if (kept.learning != null) {
             // what came late long ago (sporadic late lines over a day, say) does not add up to a
@@ -834,8 +835,8 @@ public final class Correlation {
                 kept.lateSquidLines = 0;
                 kept.lateSquidFrom = Long.MAX_VALUE;
             }
-            kept.lateSquidLines += lateSquid[0];
-            kept.lateSquidFrom = Math.min(kept.lateSquidFrom, lateSquid[1]);
+            kept.lateSquidLines += lateSquid.lines();
+            kept.lateSquidFrom = Math.min(kept.lateSquidFrom, lateSquid.earliestMs());
             if (kept.lateSquidLines >= RELEARN_LATE_LINES) {
                 relearnFromMs = kept.lateSquidFrom - KeptLearning.RELEARN_MS;
                 kept.lateSquidLines = 0;
@@ -917,9 +918,9 @@ public final class Correlation {
      * lines' columns, so the slice's size bounds the join's memory. Building the rows of the 1 M-
      * tunnel set took 6.1-6.2 s in slices of one row group, 5.3-5.5 s in slices of two (each scan
      * of the log tables serves twice the rows). Memory: with the sidecar and gateway lines joined
-     * from separate tables, slices of two row groups built that set's rows with DuckDB's memory
-     * limited to 300 MB (slices of one row group joined to one table of both: 350 MB; three row
-     * groups a slice, one table: not within 448 MB).
+     * from separate tables, slices of two row groups build that set's rows with DuckDB's memory
+     * limited to 256 MB, as slices of one row group did (neither at 192 MB); two row groups joined
+     * to one table of both did not fit in 350 MB, three not in 448 MB.
      */
     static long[] sliceBounds(long total) {
         long full = total / sliceRows;
@@ -1019,9 +1020,9 @@ public final class Correlation {
             if (grouped && slice % slicesPerGroup == 0) {
                 // the lines of the next slices, copied from the log tables in one scan each
                 long groupEnd = bounds[Math.min(slice + slicesPerGroup, bounds.length - 1)];
-                String rows = "(SELECT * FROM engine_rows WHERE rowid >= " + from + " AND rowid < " + groupEnd + ")";
-                exec("CREATE OR REPLACE TABLE group_envoy AS " + ENVOY_COLUMNS.formatted("envoy_log", rows) + near);
-                exec("CREATE OR REPLACE TABLE group_squid AS " + SQUID_COLUMNS.formatted("squid_log", rows));
+                String groupRows = "(SELECT * FROM engine_rows WHERE rowid >= " + from + " AND rowid < " + groupEnd + ")";
+                exec("CREATE OR REPLACE TABLE group_envoy AS " + ENVOY_COLUMNS.formatted("envoy_log", groupRows) + near);
+                exec("CREATE OR REPLACE TABLE group_squid AS " + SQUID_COLUMNS.formatted("squid_log", groupRows));
             }
             String rows = "(SELECT * FROM engine_rows WHERE rowid >= " + from + " AND rowid < " + to + ")";
             exec("CREATE OR REPLACE TABLE slice_envoy AS " + ENVOY_HOP_COLUMNS.formatted(grouped ? "group_envoy" : "envoy_log", rows)
