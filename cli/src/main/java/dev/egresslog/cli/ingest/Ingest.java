@@ -169,6 +169,21 @@ public final class Ingest {
         int files = todo.size();
         List<Source> done = new ArrayList<>(todo);
         int workerCount = files == 0 ? 0 : threads;
+        // Each worker moves its rows into the log tables on its own thread; DuckDB's threads besides
+        // only contend with the workers for the cores (and the worker that waits on them spins).
+        // Measured on the 1 M-tunnel set, 2 cores: one DuckDB thread while reading, trace 20.7 s
+        // against 21.3 s (average of five runs each), reading 9.1 against 9.6 s, 1.3 s less CPU.
+        int databaseThreads = store.databaseThreads();
+        store.databaseThreads(Math.max(1, Runtime.getRuntime().availableProcessors() - workerCount));
+        try {
+            return read(todo, done, files, workerCount, skipped[0], recovered[0], t0);
+        } finally {
+            store.databaseThreads(databaseThreads);
+        }
+    }
+
+    private Totals read(LinkedBlockingQueue<Source> todo, List<Source> done, int files, int workerCount, long skipped,
+                        int recovered, long t0) throws SQLException, InterruptedException {
         ExecutorService pool = Executors.newFixedThreadPool(workerCount + 1, r -> {
             Thread t = new Thread(r, "egresslog-ingest");
             t.setDaemon(true);
@@ -249,8 +264,8 @@ public final class Ingest {
             records += source.records;
             rejects += source.rejects;
         }
-        return new Totals(files, partCount.get(), skipped[0], linesRead.sum(), records, rejects, (System.nanoTime() - t0) / 1e9,
-                recovered[0]);
+        return new Totals(files, partCount.get(), skipped, linesRead.sum(), records, rejects, (System.nanoTime() - t0) / 1e9,
+                recovered);
     }
 
     /**

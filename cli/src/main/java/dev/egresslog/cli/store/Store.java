@@ -206,6 +206,20 @@ public final class Store implements AutoCloseable {
         return path;
     }
 
+    /** The threads DuckDB runs a statement on (its setting, for the whole database). */
+    public int databaseThreads() throws SQLException {
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("SELECT current_setting('threads')")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    public void databaseThreads(int threads) throws SQLException {
+        try (Statement s = connection.createStatement()) {
+            s.execute("SET threads = " + threads);
+        }
+    }
+
     private void createSchema(boolean textKept) throws SQLException {
         try (Statement s = connection.createStatement()) {
             for (String ddl : Schema.ddl(textKept)) {
@@ -566,7 +580,6 @@ public final class Store implements AutoCloseable {
             }
         }
 
-        /** Fills {@code row} in the column order of {@link Schema#logColumns}. */
         /**
          * Which of each record kind's columns hold lists or maps: only their values are converted
          * (asking every value instanceof List and Map cost ~20 % of the ingest threads' Java time
@@ -584,6 +597,7 @@ public final class Store implements AutoCloseable {
             return structured;
         }
 
+        /** Fills {@code row} in the column order of {@link Schema#logColumns}. */
         private <T> Object[] row(Object[] row, int sourceId, Origin origin, List<RecordColumns<T>> columns, boolean[] structured,
                                  T record, String raw) {
             int i = 0;
