@@ -214,6 +214,7 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    /** Sets the threads DuckDB runs statements on, for every connection of this database until set again. */
     public void databaseThreads(int threads) throws SQLException {
         try (Statement s = connection.createStatement()) {
             s.execute("SET threads = " + threads);
