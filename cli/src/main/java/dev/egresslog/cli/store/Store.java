@@ -206,21 +206,6 @@ public final class Store implements AutoCloseable {
         return path;
     }
 
-    /** The threads DuckDB runs a statement on (its setting, for the whole database). */
-    public int databaseThreads() throws SQLException {
-        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("SELECT current_setting('threads')")) {
-            rs.next();
-            return rs.getInt(1);
-        }
-    }
-
-    /** Sets the threads DuckDB runs statements on, for every connection of this database until set again. */
-    public void databaseThreads(int threads) throws SQLException {
-        try (Statement s = connection.createStatement()) {
-            s.execute("SET threads = " + threads);
-        }
-    }
-
     private void createSchema(boolean textKept) throws SQLException {
         try (Statement s = connection.createStatement()) {
             for (String ddl : Schema.ddl(textKept)) {

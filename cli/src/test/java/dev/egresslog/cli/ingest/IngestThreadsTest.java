@@ -1,5 +1,6 @@
 package dev.egresslog.cli.ingest;
 
+import dev.egresslog.cli.store.DatabaseThreads;
 import dev.egresslog.cli.store.Store;
 import dev.egresslog.parser.ParserOptions;
 import org.junit.jupiter.api.Test;
@@ -16,11 +17,11 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * While the workers read, DuckDB runs on the cores they leave (each worker moves its own rows);
- * afterwards the database has its threads back for correlating, whose statements use them all.
+ * Reading limits DuckDB to the cores the workers leave (each worker moves its own rows); after it,
+ * the database has its threads back for correlating, whose statements use them all.
  */
 class IngestThreadsTest {
-    private static final Path SEED = Path.of("..", "sample-logs", "seed");
+    private static final Path SEED = Path.of(System.getProperty("egresslog.root", "..")).resolve("sample-logs").resolve("seed");
 
     @Test
     void theDatabaseGetsItsThreadsBackAfterReading(@TempDir Path dir) throws Exception {
@@ -36,9 +37,9 @@ class IngestThreadsTest {
         StringWriter err = new StringWriter();
         try (Store store = Store.open(dir.resolve("t.duckdb"), "256MB", new PrintWriter(err), false)) {
             // a setting no machine's default gives, so that only its restoring can leave it
-            store.databaseThreads(7);
+            DatabaseThreads.set(store.connection(), 7);
             Ingest.Totals totals = new Ingest(store, ParserOptions.DEFAULT, 2, false, 1 << 20, new PrintWriter(err)).run(sources);
-            assertEquals(7, store.databaseThreads());
+            assertEquals(7, DatabaseThreads.of(store.connection()));
             assertEquals(lines, totals.lines());
             try (Statement s = store.connection().createStatement();
                  ResultSet rs = s.executeQuery("SELECT (SELECT count(*) FROM envoy_log) + (SELECT count(*) FROM squid_log)"

@@ -13,8 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The engine runs with one DuckDB thread (it reads a row group at a time); the database has its
- * threads back for building the rows and for whatever runs after, also when the run fails.
+ * The engine runs with one DuckDB thread (it reads a row group at a time); after correlating, the
+ * database has its threads back for whatever runs next.
  */
 class CorrelationThreadsTest {
     private static final Path SEED = Path.of(System.getProperty("egresslog.root", "..")).resolve("sample-logs").resolve("seed");
@@ -27,9 +27,9 @@ class CorrelationThreadsTest {
                         SEED.resolve("squid-access.log")), (id, raw, parsed) -> { });
             }
             // a setting no machine's default gives, so that only its restoring can leave it
-            store.databaseThreads(7);
+            DatabaseThreads.set(store.connection(), 7);
             new Correlation(store.connection(), CorrelatorOptions.DEFAULT, line -> { }).run();
-            assertEquals(7, store.databaseThreads());
+            assertEquals(7, DatabaseThreads.of(store.connection()));
             try (Statement s = store.connection().createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM tunnels")) {
                 rs.next();
                 assertTrue(rs.getLong(1) > 0, "rows: " + rs.getLong(1));
